@@ -1,0 +1,171 @@
+"""The one place that reads ``django.conf.settings``.
+
+Every setting is a property read at access time, so ``override_settings`` just works.
+Values are returned as given; :mod:`django_static_pipe.checks` says what is wrong with them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.conf import settings
+
+DEFAULT_MINIFIERS: dict[str, str] = {".css": "rcssmin.cssmin", ".js": "rjsmin.jsmin"}
+DEFAULT_FILENAME_GENERATOR = "django_static_pipe.naming.default_filename_generator"
+DEFAULT_COMBINE_FILENAMES_GENERATOR = "django_static_pipe.naming.default_combine_filenames_generator"
+MANIFEST_BASENAME = "static-pipe-manifest.json"
+STAMP_KINDS = ("mtime", "content")
+PRECOMPRESS_KINDS = ("gzip", "br")
+
+#: Every setting this app reads, with its default.
+DEFAULTS: dict[str, Any] = {
+    "DJANGO_STATIC": False,
+    "DJANGO_STATIC_SAVE_PREFIX": "",
+    "DJANGO_STATIC_NAME_PREFIX": "",
+    "DJANGO_STATIC_NAME_MAX_LENGTH": 40,
+    "DJANGO_STATIC_MEDIA_URL": None,
+    "DJANGO_STATIC_MEDIA_URL_ALWAYS": False,
+    "DJANGO_STATIC_MEDIA_ROOTS": None,
+    "DJANGO_STATIC_USE_SYMLINK": True,
+    "DJANGO_STATIC_USE_MANIFEST_FILE": False,
+    "DJANGO_STATIC_FILE_PROXY": None,
+    "DJANGO_STATIC_FILENAME_GENERATOR": DEFAULT_FILENAME_GENERATOR,
+    "DJANGO_STATIC_COMBINE_FILENAMES_GENERATOR": DEFAULT_COMBINE_FILENAMES_GENERATOR,
+    "DJANGO_STATIC_STAMP": "mtime",
+    "DJANGO_STATIC_PRECOMPRESS": ("gzip",),
+    "DJANGO_STATIC_SRI": False,
+    "DJANGO_STATIC_MINIFIERS": DEFAULT_MINIFIERS,
+    "DJANGO_STATIC_MANIFEST_PATH": None,
+    "DJANGO_STATIC_MAX_SOURCE_BYTES": 20 * 1024 * 1024,
+    "DJANGO_STATIC_CLOUDFRONT": None,
+    "DJANGO_STATIC_GRIDFS": None,
+    "DJANGO_STATIC_GRIDFS_STORAGE": "default",
+}
+
+
+def _get(name: str) -> Any:
+    return getattr(settings, name, DEFAULTS[name])
+
+
+class StaticPipeSettings:
+    """Typed, lazy access to the ``DJANGO_STATIC*`` settings."""
+
+    @property
+    def enabled(self) -> bool:
+        return bool(_get("DJANGO_STATIC"))
+
+    @property
+    def debug(self) -> bool:
+        return bool(settings.DEBUG)
+
+    @property
+    def save_prefix(self) -> str:
+        return _get("DJANGO_STATIC_SAVE_PREFIX") or ""
+
+    @property
+    def name_prefix(self) -> str:
+        return (_get("DJANGO_STATIC_NAME_PREFIX") or "").rstrip("/")
+
+    @property
+    def name_max_length(self) -> int:
+        return int(_get("DJANGO_STATIC_NAME_MAX_LENGTH"))
+
+    @property
+    def media_url(self) -> str:
+        return (_get("DJANGO_STATIC_MEDIA_URL") or "").rstrip("/")
+
+    @property
+    def media_url_always(self) -> bool:
+        return bool(_get("DJANGO_STATIC_MEDIA_URL_ALWAYS"))
+
+    @property
+    def media_roots(self) -> list[str] | None:
+        roots = _get("DJANGO_STATIC_MEDIA_ROOTS")
+        if roots is None:
+            return None
+        if isinstance(roots, (str, os.PathLike)):
+            roots = [roots]
+        return [os.fspath(root) for root in roots]
+
+    @property
+    def use_symlink(self) -> bool:
+        return bool(_get("DJANGO_STATIC_USE_SYMLINK"))
+
+    @property
+    def use_manifest_file(self) -> bool:
+        return bool(_get("DJANGO_STATIC_USE_MANIFEST_FILE"))
+
+    @property
+    def file_proxy(self) -> str | None:
+        return _get("DJANGO_STATIC_FILE_PROXY") or None
+
+    @property
+    def filename_generator(self) -> str:
+        return _get("DJANGO_STATIC_FILENAME_GENERATOR") or DEFAULT_FILENAME_GENERATOR
+
+    @property
+    def combine_filenames_generator(self) -> str:
+        value = _get("DJANGO_STATIC_COMBINE_FILENAMES_GENERATOR")
+        return value or DEFAULT_COMBINE_FILENAMES_GENERATOR
+
+    @property
+    def stamp(self) -> str:
+        return str(_get("DJANGO_STATIC_STAMP"))
+
+    @property
+    def precompress(self) -> tuple[str, ...]:
+        value = _get("DJANGO_STATIC_PRECOMPRESS") or ()
+        if isinstance(value, str):
+            value = (value,)
+        return tuple(value)
+
+    @property
+    def sri(self) -> bool:
+        return bool(_get("DJANGO_STATIC_SRI"))
+
+    @property
+    def minifiers(self) -> Mapping[str, str]:
+        value = _get("DJANGO_STATIC_MINIFIERS")
+        return DEFAULT_MINIFIERS if value is None else value
+
+    @property
+    def max_source_bytes(self) -> int:
+        return int(_get("DJANGO_STATIC_MAX_SOURCE_BYTES"))
+
+    @property
+    def manifest_path(self) -> str | None:
+        """The manifest's path; None when it cannot be known (no save folder, no root)."""
+        explicit = _get("DJANGO_STATIC_MANIFEST_PATH")
+        if explicit:
+            return os.fspath(explicit)
+        if self.save_prefix:
+            return os.path.join(self.save_prefix, MANIFEST_BASENAME)
+        roots = self.media_roots
+        if roots:
+            return os.path.join(roots[0], MANIFEST_BASENAME)
+        from .sources import finder_roots
+
+        found = finder_roots()
+        return os.path.join(found[0], MANIFEST_BASENAME) if found else None
+
+    @property
+    def cloudfront(self) -> Mapping[str, Any] | None:
+        return _get("DJANGO_STATIC_CLOUDFRONT")
+
+    @property
+    def gridfs(self) -> Mapping[str, Any]:
+        return _get("DJANGO_STATIC_GRIDFS") or {}
+
+    @property
+    def gridfs_storage_alias(self) -> str:
+        return str(_get("DJANGO_STATIC_GRIDFS_STORAGE"))
+
+
+def as_sequence(value: Any) -> Sequence[Any] | None:
+    """Return ``value`` when it is a list or tuple, else None (strings are not sequences here)."""
+    return value if isinstance(value, (list, tuple)) else None
+
+
+pipe_settings = StaticPipeSettings()

@@ -1,0 +1,105 @@
+"""Minifying CSS, JS and HTML text, with the minifier for each extension pluggable.
+
+``DJANGO_STATIC_MINIFIERS`` maps an extension to the dotted path of ``f(text) -> text``. A minifier that
+raises does not break a page: the text is passed through unminified with a :class:`MinifyWarning`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import warnings
+from collections.abc import Callable
+from functools import lru_cache
+
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
+
+from .conf import pipe_settings
+from .exceptions import MinifyWarning
+
+logger = logging.getLogger("django_static_pipe")
+
+Minifier = Callable[[str], str]
+
+
+@lru_cache(maxsize=32)
+def _load(dotted_path: str) -> Minifier:
+    try:
+        return import_string(dotted_path)  # type: ignore[no-any-return]
+    except ImportError as exc:
+        raise ImproperlyConfigured(
+            f"DJANGO_STATIC_MINIFIERS names {dotted_path!r}, which cannot be imported: {exc}"
+        ) from exc
+
+
+def minifier_for(extension: str) -> Minifier | None:
+    """The configured minifier for ``.css``/``.js``…, or None when that extension has none."""
+    dotted_path = pipe_settings.minifiers.get(extension.lower())
+    return _load(dotted_path) if dotted_path else None
+
+
+def minify(extension: str, text: str, origin: str) -> str:
+    """Minify ``text`` by its extension; on a minifier failure, warn and return it unchanged."""
+    minifier = minifier_for(extension)
+    if minifier is None:
+        return text
+    try:
+        return minifier(text)
+    except Exception as exc:  # a third-party minifier may raise anything; the page must still render
+        message = f"django-static-pipe: minifying {origin} failed ({exc!r}); it is served unminified."
+        logger.warning(message)
+        warnings.warn(message, MinifyWarning, stacklevel=2)
+        return text
+
+
+# Elements whose content is whitespace-sensitive or not HTML: never touched by minify_html.
+_PROTECTED = re.compile(
+    r"(<(pre|textarea|script|style)\b[^>]*>.*?</\2\s*>)|(<!--\[if.*?<!\[endif\]-->)",
+    re.IGNORECASE | re.DOTALL,
+)
+_COMMENT = re.compile(r"<!--(?!\[if).*?-->", re.DOTALL)
+_SPACE_RUN = re.compile(r"\s+")
+
+
+def _minify_html_segment(text: str) -> str:
+    text = _COMMENT.sub("", text)
+    return _SPACE_RUN.sub(" ", text)
+
+
+def minify_html(html: str) -> str:
+    """Collapse whitespace runs to one space and drop comments, outside pre/textarea/script/style.
+
+    One space is kept where there was any, so inline elements keep their separation.
+    """
+    parts: list[str] = []
+    position = 0
+    for match in _PROTECTED.finditer(html):
+        parts.append(_minify_html_segment(html[position : match.start()]))
+        parts.append(match.group(0))
+        position = match.end()
+    parts.append(_minify_html_segment(html[position:]))
+    return "".join(parts).strip()
+
+
+_JS_HINT = re.compile(r"\b(?:function|var|let|const|return|document|window|=>)\b|=>|\);")
+_CSS_HINT = re.compile(r"[^{}]+\{[^{}]*:[^{}]*\}")
+
+
+def guess_format(text: str) -> str:
+    """Guess ``"html"``, ``"js"`` or ``"css"`` for slimcontent without an argument."""
+    stripped = text.strip()
+    if stripped.startswith("<"):
+        return "html"
+    if _JS_HINT.search(stripped):
+        return "js"
+    if _CSS_HINT.search(stripped):
+        return "css"
+    return "html"
+
+
+def minify_content(kind: str, text: str) -> str:
+    """Minify inline template content of ``kind`` (``css``, ``js`` or ``html``)."""
+    if kind == "html":
+        return minify_html(text)
+    return minify("." + kind, text, f"inline {kind} content").strip()

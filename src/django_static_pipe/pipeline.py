@@ -1,0 +1,324 @@
+"""The one entry point: names in, a URL out, for the tags, the offline build and the Python API.
+
+A built asset is remembered in-process (and in the manifest when enabled). With ``DEBUG`` off a
+remembered asset is returned without touching the disk; with ``DEBUG`` on its sources are checked
+on every call and a change builds a new stamp and removes the old output.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import os
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from typing import Any, Callable
+from urllib.parse import quote
+
+from django.core.exceptions import ImproperlyConfigured, SuspiciousFileOperation
+from django.utils.module_loading import import_string
+
+from . import locks, writer
+from .assemble import Fingerprint, assemble
+from .conf import pipe_settings
+from .exceptions import BundleError, MissingAssetError, MissingAssetWarning
+from .manifest import Manifest, get_manifest
+from .minify import minifier_for
+from .naming import content_stamp, mtime_stamp, slim_name, split_name
+from .proxy import call_proxy
+from .sources import Source, is_local, normalize, resolve
+
+logger = logging.getLogger("django_static_pipe")
+
+# Characters left as they are when a produced path is put in a URL.
+_URL_SAFE = "/~!$&'()*+,;=:@"
+
+
+@dataclass(frozen=True)
+class Built:
+    """What an asset (or bundle) was built into."""
+
+    key: str
+    url_path: str
+    local_url: str
+    filepath: str | None
+    fingerprints: tuple[Fingerprint, ...]
+    integrity: str | None = None
+    notfound: bool = False
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return tuple(path for path, _mtime, _size in self.fingerprints)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A build plus what this call did, as the file proxy is told."""
+
+    built: Built
+    new: bool
+    changed: bool
+    checked: bool
+
+
+_memo: dict[str, Built] = {}
+
+
+def reset() -> None:
+    """Forget everything remembered in this process (settings changed, or a test starts)."""
+    _memo.clear()
+    from .manifest import forget_manifests
+
+    forget_manifests()
+
+
+def split_names(argument: str) -> tuple[str, ...]:
+    """``"/a.js; /b.js"`` → ``("/a.js", "/b.js")``."""
+    return tuple(part.strip() for part in argument.split(";") if part.strip())
+
+
+def make_key(names: Sequence[str], slim: bool) -> str:
+    return ("slim:" if slim else "static:") + ";".join(names)
+
+
+def local_url_for(url_path: str) -> str:
+    """``/css/a.1.css`` → ``DJANGO_STATIC_MEDIA_URL + DJANGO_STATIC_NAME_PREFIX + /css/a.1.css``.
+
+    A relative path stays relative: it is the template's choice what it is relative to.
+    """
+    quoted = quote(url_path, safe=_URL_SAFE)
+    if not url_path.startswith("/"):
+        return quoted
+    return pipe_settings.media_url + pipe_settings.name_prefix + quoted
+
+
+def original_url(name: str) -> str:
+    """A name as the page gets it when nothing was produced: ``DJANGO_STATIC_MEDIA_URL`` before local
+    absolute names."""
+    if name.startswith("/") and is_local(name):
+        return pipe_settings.media_url + name
+    return name
+
+
+def integrity_of(data: bytes) -> str:
+    return "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode("ascii")
+
+
+@lru_cache(maxsize=8)
+def _generator(dotted_path: str, setting: str) -> Callable[..., str]:
+    try:
+        return import_string(dotted_path)  # type: ignore[no-any-return]
+    except ImportError as exc:
+        raise ImproperlyConfigured(f"{setting} = {dotted_path!r} cannot be imported: {exc}") from exc
+
+
+def _output_name(names: Sequence[str], slim: bool) -> str:
+    if len(names) == 1:
+        name = names[0]
+    else:
+        combine = _generator(pipe_settings.combine_filenames_generator, "DJANGO_STATIC_COMBINE_FILENAMES_GENERATOR")
+        name = combine(list(names), pipe_settings.name_max_length)
+    extension = split_name(name)[1].lower()
+    if slim and (extension == ".css" or minifier_for(extension) is not None):
+        name = slim_name(name)
+    return name
+
+
+def _output_path(url_path: str, anchor: Source) -> str:
+    """Where the output goes: under the save folder, or beside the sources in their root."""
+    base = pipe_settings.save_prefix or anchor.root
+    path = os.path.join(base, url_path.lstrip("/"))
+    real_base = os.path.realpath(base)
+    real_parent = os.path.realpath(os.path.dirname(path))
+    if real_parent != real_base and not real_parent.startswith(real_base.rstrip(os.sep) + os.sep):
+        raise SuspiciousFileOperation(
+            f"django-static-pipe: refused to write {url_path}: its folder leads to {real_parent}, outside {real_base}."
+        )
+    return path
+
+
+def _notfound(key: str, name: str) -> Built:
+    message = f"django-static-pipe: {name!r} was not found in any asset root; it is used as it is."
+    logger.warning(message)
+    warnings.warn(message, MissingAssetWarning, stacklevel=6)
+    return Built(key=key, url_path=name, local_url=original_url(name), filepath=None, fingerprints=(), notfound=True)
+
+
+def _nested(name: str, slim: bool) -> tuple[str, list[Fingerprint]]:
+    outcome = build((name,), slim)
+    return render(outcome), list(outcome.built.fingerprints)
+
+
+def _produce(key: str, names: Sequence[str], slim: bool) -> tuple[Built, bool]:
+    """Build the output from the sources; return it and whether a file was written."""
+    normalized = [normalize(name) for name in names]
+    found = [resolve(name) for name in normalized]
+    if len(found) == 1 and found[0] is None:
+        return _notfound(key, names[0]), False
+    missing = [name for name, source in zip(normalized, found) if source is None]
+    if missing:
+        raise MissingAssetError(
+            f"django-static-pipe: {', '.join(missing)} not found; the bundle is {'; '.join(normalized)}."
+        )
+    sources = [source for source in found if source is not None]
+    base_name = _output_name(normalized, slim)
+    if len({split_name(name)[1].lower() for name in normalized}) > 1:  # a custom generator may not check
+        raise BundleError(f"django-static-pipe: cannot combine files of different types: {'; '.join(normalized)}")
+    product = assemble(sources, slim, _nested)
+    data = product.data
+    if data is None and (pipe_settings.stamp == "content" or pipe_settings.sri):
+        with open(product.link_to or "", "rb") as handle:
+            data_for_hash: bytes | None = handle.read()
+    else:
+        data_for_hash = data
+    if pipe_settings.stamp == "content":
+        assert data_for_hash is not None
+        stamp = content_stamp(data_for_hash)
+    else:
+        stamp = mtime_stamp(max(mtime for _path, mtime, _size in product.fingerprints) / 1e9)
+    generate = _generator(pipe_settings.filename_generator, "DJANGO_STATIC_FILENAME_GENERATOR")
+    url_path = generate(split_name(base_name), stamp)
+    anchor_folder = os.path.dirname(base_name)
+    anchor = next((s for s in sources if os.path.dirname(s.name) == anchor_folder), sources[0])
+    filepath = _output_path(url_path, anchor)
+    new = False
+    if not os.path.lexists(filepath):
+        writer.write_output(filepath, data, link_to=product.link_to, kinds=pipe_settings.precompress)
+        new = True
+    built = Built(
+        key=key,
+        url_path=url_path,
+        local_url=local_url_for(url_path),
+        filepath=filepath,
+        fingerprints=tuple(dict.fromkeys(product.fingerprints)),
+        integrity=integrity_of(data_for_hash) if data_for_hash is not None else None,
+    )
+    return built, new
+
+
+def _still_valid(built: Built) -> bool:
+    """True when no source changed since ``built`` and its output is still on disk."""
+    if built.notfound or built.filepath is None or not os.path.lexists(built.filepath):
+        return False
+    for path, mtime_ns, size in built.fingerprints:
+        try:
+            stat = os.stat(path)
+        except OSError:
+            return False
+        if stat.st_mtime_ns != mtime_ns or stat.st_size != size:
+            return False
+    return True
+
+
+def _manifest() -> Manifest | None:
+    if not pipe_settings.use_manifest_file:
+        return None
+    path = pipe_settings.manifest_path
+    return get_manifest(path) if path else None
+
+
+def _to_entry(built: Built, manifest: Manifest) -> dict[str, Any]:
+    assert built.filepath is not None
+    return {
+        "path": built.url_path,
+        "file": manifest.to_stored_path(built.filepath),
+        "sources": [[manifest.to_stored_path(path), mtime, size] for path, mtime, size in built.fingerprints],
+        "integrity": built.integrity,
+    }
+
+
+def _from_entry(key: str, entry: dict[str, Any], manifest: Manifest) -> Built:
+    return Built(
+        key=key,
+        url_path=entry["path"],
+        local_url=local_url_for(entry["path"]),
+        filepath=manifest.from_stored_path(entry["file"]),
+        fingerprints=tuple((manifest.from_stored_path(p), int(m), int(s)) for p, m, s in entry["sources"]),
+        integrity=entry.get("integrity"),
+    )
+
+
+def _remove_replaced(previous: Built, built: Built) -> None:
+    if previous.filepath and previous.filepath != built.filepath and previous.filepath not in built.sources:
+        removed = writer.remove_output(previous.filepath)
+        if removed:
+            logger.info("django-static-pipe: %s changed; removed %s", previous.key, ", ".join(removed))
+
+
+def build(names: Sequence[str], slim: bool) -> Outcome:
+    """Build ``names`` (one file or a bundle) unless a valid earlier build can be used."""
+    key = make_key(names, slim)
+    remembered = _memo.get(key)
+    if remembered is not None and not pipe_settings.debug:
+        return Outcome(remembered, new=False, changed=False, checked=False)
+    return _build_checked(key, names, slim, remembered)
+
+
+def _build_checked(key: str, names: Sequence[str], slim: bool, previous: Built | None) -> Outcome:
+    debug = pipe_settings.debug
+    manifest = _manifest()
+    if previous is None and manifest is not None:
+        entry = manifest.get(key)
+        if entry is not None:
+            previous = _from_entry(key, entry, manifest)
+            if not debug:
+                _memo[key] = previous
+                return Outcome(previous, new=False, changed=False, checked=False)
+    if previous is not None and _still_valid(previous):
+        _memo[key] = previous
+        return Outcome(previous, new=False, changed=False, checked=True)
+    with locks.exclusive(f"build:{pipe_settings.save_prefix}:{key}"):
+        built, new = _produce(key, names, slim)
+    changed = previous is not None and not previous.notfound and previous.url_path != built.url_path
+    if changed and debug and previous is not None:
+        _remove_replaced(previous, built)
+    _memo[key] = built
+    if manifest is not None and not built.notfound:
+        manifest.update({key: _to_entry(built, manifest)})
+    return Outcome(built, new=new, changed=changed, checked=True)
+
+
+def render(outcome: Outcome, *, disabled: bool = False) -> str:
+    """The URL the page gets: the local URL passed through the file proxy."""
+    built = outcome.built
+    return call_proxy(
+        built.local_url,
+        new=outcome.new,
+        changed=outcome.changed,
+        checked=outcome.checked,
+        notfound=built.notfound,
+        filepath=built.filepath,
+        sources=built.sources,
+        disabled=disabled,
+    )
+
+
+def with_integrity(built: Built) -> str | None:
+    """The SRI hash of an output, computing (and remembering) it when the build did not."""
+    if built.integrity is not None or built.filepath is None:
+        return built.integrity
+    with open(built.filepath, "rb") as handle:
+        integrity = integrity_of(handle.read())
+    _memo[built.key] = replace(built, integrity=integrity)
+    return integrity
+
+
+def disabled_url(name: str) -> str:
+    """What a name becomes with ``DJANGO_STATIC`` off."""
+    return original_url(name) if pipe_settings.media_url_always else name
+
+
+def url_for(argument: str, *, slim: bool, from_tag: bool) -> str:
+    """The URL for a tag's or the Python API's argument (one name or ``"a; b"``)."""
+    names = split_names(argument)
+    if not names:
+        return argument
+    if not pipe_settings.enabled:
+        url = disabled_url(argument.strip())
+        return url if from_tag else call_proxy(url, disabled=True)
+    if len(names) == 1 and not is_local(names[0]):
+        return names[0]
+    return render(build(names, slim))

@@ -1,0 +1,118 @@
+"""Turning a name from a template into a source file, and refusing names that escape the roots.
+
+Names look like URL paths (``/css/a.css`` or ``css/a.css``). They are looked up in
+``DJANGO_STATIC_MEDIA_ROOTS`` in order, or, when that is unset, through Django's staticfiles finders.
+A name whose real path (symlinks followed) lies outside every root is refused and never read.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+from dataclasses import dataclass
+
+from django.core.exceptions import SuspiciousFileOperation
+
+from .conf import pipe_settings
+
+# Characters no asset name has a reason to contain; a backslash is how Windows paths climb out.
+_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f\\]")
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+
+
+@dataclass(frozen=True)
+class Source:
+    """A name found on disk."""
+
+    name: str
+    path: str
+    root: str
+
+
+def is_local(url: str) -> bool:
+    """True for names this app processes: no scheme (``http:``, ``data:``), no ``//host``."""
+    return bool(url) and not url.startswith("//") and not _SCHEME.match(url) and not url.startswith("#")
+
+
+def normalize(name: str) -> str:
+    """Clean a name (``/a/./b/../c.css`` → ``/a/c.css``), refusing any that could climb out of a root.
+
+    Raises :class:`SuspiciousFileOperation` for NUL and control characters, backslashes,
+    ``..`` segments that climb above the top, and names that reduce to nothing.
+    """
+    if _FORBIDDEN.search(name):
+        raise SuspiciousFileOperation(f"django-static-pipe: refused the asset name {name!r}: it contains a control character or a backslash.")
+    absolute = name.startswith("/")
+    relative = name.lstrip("/")
+    cleaned = posixpath.normpath(relative) if relative else ""
+    if cleaned in ("", ".") or cleaned == ".." or cleaned.startswith("../"):
+        raise SuspiciousFileOperation(f"django-static-pipe: refused the asset name {name!r}: it names nothing inside the asset roots.")
+    return "/" + cleaned if absolute else cleaned
+
+
+def finder_roots() -> list[str]:
+    """The folders Django's staticfiles finders search, in order."""
+    from django.contrib.staticfiles.finders import get_finders
+
+    roots: list[str] = []
+    for finder in get_finders():
+        for storage in getattr(finder, "storages", {}).values():
+            location = getattr(storage, "location", None)
+            if location and location not in roots:
+                roots.append(os.fspath(location))
+    return roots
+
+
+def search_roots() -> list[str]:
+    """The folders names are looked up in: ``DJANGO_STATIC_MEDIA_ROOTS`` or the finders' roots."""
+    roots = pipe_settings.media_roots
+    return roots if roots is not None else finder_roots()
+
+
+def _containing_root(real_path: str, roots: list[str]) -> str | None:
+    for root in roots:
+        real_root = os.path.realpath(root)
+        if real_path == real_root or real_path.startswith(real_root.rstrip(os.sep) + os.sep):
+            return real_root
+    return None
+
+
+def _checked(name: str, candidate: str, roots: list[str]) -> Source | None:
+    try:
+        real = os.path.realpath(candidate)
+        if not os.path.isfile(real):
+            return None
+    except (OSError, ValueError):  # ENAMETOOLONG and friends: a name that cannot exist
+        return None
+    root = _containing_root(real, roots)
+    if root is None:
+        raise SuspiciousFileOperation(
+            f"django-static-pipe: refused the asset {name!r}: it resolves to {real!r}, outside the asset roots "
+            "(a symlink pointing out of a root is not followed)."
+        )
+    return Source(name=name, path=real, root=root)
+
+
+def resolve(name: str) -> Source | None:
+    """Find ``name`` in the roots; None when it exists in none of them."""
+    name = normalize(name)
+    relative = name.lstrip("/")
+    roots = pipe_settings.media_roots
+    if roots is not None:
+        for root in roots:
+            found = _checked(name, os.path.join(root, relative), roots)
+            if found:
+                return found
+        return None
+    from django.contrib.staticfiles import finders
+
+    try:
+        candidate = finders.find(relative)
+    except (OSError, ValueError):
+        return None
+    if not candidate:
+        return None
+    if isinstance(candidate, list):  # pragma: no cover - only with find_all
+        candidate = candidate[0]
+    return _checked(name, os.fspath(candidate), finder_roots())

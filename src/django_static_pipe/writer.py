@@ -1,0 +1,138 @@
+"""Putting produced files on disk so that nobody ever sees half of one.
+
+Every file is written to a temporary name in its final folder (a dot-name that the shipped nginx
+config never serves), flushed to disk, given mode 0644, and renamed into place; the rename replaces
+a symlink rather than writing through it, so a source file is never overwritten.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import os
+import tempfile
+import time
+from collections.abc import Iterable, Iterator
+
+TEMP_PREFIX = ".static-pipe-tmp-"
+FILE_MODE = 0o644
+# Extensions whose outputs get .gz/.br siblings: text that compresses; images and fonts are already packed.
+TEXT_EXTENSIONS = frozenset({".css", ".js", ".mjs", ".svg", ".json", ".xml", ".txt", ".map", ".html", ".htm"})
+SIBLING_SUFFIXES = {"gzip": ".gz", "br": ".br"}
+
+
+def _temp_path(folder: str) -> tuple[int, str]:
+    return tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".tmp", dir=folder)
+
+
+def write_atomic(path: str, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that ``path`` is either absent, the old file, or all of ``data``."""
+    folder = os.path.dirname(path)
+    os.makedirs(folder, exist_ok=True)
+    fd, temp = _temp_path(folder)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+            os.fchmod(handle.fileno(), FILE_MODE)
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+
+
+def symlink_atomic(target: str, path: str) -> None:
+    """Make ``path`` a symlink to ``target``, replacing whatever was at ``path`` in one rename."""
+    folder = os.path.dirname(path)
+    os.makedirs(folder, exist_ok=True)
+    for _attempt in range(10):
+        temp = os.path.join(folder, f"{TEMP_PREFIX}{os.getpid()}-{time.monotonic_ns()}.lnk")
+        try:
+            os.symlink(target, temp)
+        except FileExistsError:  # pragma: no cover - a clash of pid and nanosecond clock
+            continue
+        try:
+            os.replace(temp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+            raise
+        return
+    raise FileExistsError(f"django-static-pipe: could not find a free temporary name in {folder}")  # pragma: no cover
+
+
+def gzip_bytes(data: bytes) -> bytes:
+    """Deterministic gzip: no file name, mtime 0, so every server writes the same bytes."""
+    return gzip.compress(data, compresslevel=9, mtime=0)
+
+
+def brotli_bytes(data: bytes) -> bytes:
+    import brotli  # optional extra; the system check refuses 'br' without it
+
+    return brotli.compress(data, quality=11)  # type: ignore[no-any-return]
+
+
+def wants_siblings(path: str) -> bool:
+    return os.path.splitext(path)[1].lower() in TEXT_EXTENSIONS
+
+
+def compressed_siblings(data: bytes, kinds: Iterable[str]) -> dict[str, bytes]:
+    """``{".gz": …, ".br": …}`` for the configured kinds."""
+    encoders = {"gzip": gzip_bytes, "br": brotli_bytes}
+    return {SIBLING_SUFFIXES[kind]: encoders[kind](data) for kind in kinds}
+
+
+def write_output(path: str, data: bytes | None, *, link_to: str | None, kinds: Iterable[str]) -> None:
+    """Write an output and its compressed siblings; the siblings first, so the output is complete
+    with them the moment it appears under its name.
+
+    ``link_to`` makes the output a symlink to that source instead of a copy of ``data``.
+    """
+    if wants_siblings(path) and kinds:
+        if data is None:
+            with open(link_to or path, "rb") as handle:
+                data = handle.read()
+        for suffix, packed in compressed_siblings(data, kinds).items():
+            write_atomic(path + suffix, packed)
+    if link_to is not None:
+        symlink_atomic(link_to, path)
+    else:
+        assert data is not None
+        write_atomic(path, data)
+
+
+def output_files(path: str) -> Iterator[str]:
+    """An output and every sibling that may sit beside it."""
+    yield path
+    for suffix in SIBLING_SUFFIXES.values():
+        yield path + suffix
+
+
+def remove_output(path: str) -> list[str]:
+    """Delete an output and its siblings; return what was there."""
+    removed = []
+    for candidate in output_files(path):
+        try:
+            os.unlink(candidate)
+        except FileNotFoundError:
+            continue
+        removed.append(candidate)
+    return removed
+
+
+def remove_stale_temporaries(folder: str, older_than_seconds: float = 60.0) -> list[str]:
+    """Remove temporary files that a killed process left under ``folder``; return their paths."""
+    removed: list[str] = []
+    limit = time.time() - older_than_seconds
+    for dirpath, _dirnames, filenames in os.walk(folder):
+        for filename in filenames:
+            if not filename.startswith(TEMP_PREFIX):
+                continue
+            candidate = os.path.join(dirpath, filename)
+            with contextlib.suppress(OSError):
+                if os.lstat(candidate).st_mtime < limit:
+                    os.unlink(candidate)
+                    removed.append(candidate)
+    return removed

@@ -1,0 +1,3 @@
+(function () {
+    app.b = app.a(1);
+})();

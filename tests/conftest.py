@@ -1,0 +1,77 @@
+"""Shared fixtures: a fresh copy of the fixture assets per test, with known modification times."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.template import Context, Template
+
+from django_static_pipe import html, pipeline
+
+ASSETS = Path(__file__).parent / "assets"
+#: Every fixture file gets this mtime, so an mtime stamp is predictable.
+T0 = 1_700_000_000
+
+
+@dataclass
+class Site:
+    """A test's own asset root and save folder, with helpers to render and inspect."""
+
+    root: Path
+    out: Path
+
+    def render(self, source: str, **context: Any) -> str:
+        return Template("{% load django_static %}" + source).render(Context(context))
+
+    def touch(self, name: str, mtime: int) -> None:
+        os.utime(self.root / name.lstrip("/"), (mtime, mtime))
+
+    def write(self, name: str, text: str | bytes, mtime: int = T0) -> Path:
+        path = self.root / name.lstrip("/")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, str):
+            path.write_text(text, encoding="utf-8")
+        else:
+            path.write_bytes(text)
+        os.utime(path, (mtime, mtime))
+        return path
+
+    def output(self, url_path: str) -> Path:
+        return self.out / url_path.lstrip("/")
+
+    def produced(self) -> list[str]:
+        """Every file under the save folder, as sorted relative paths."""
+        return sorted(str(p.relative_to(self.out)) for p in self.out.rglob("*") if p.is_file() or p.is_symlink())
+
+
+def copy_assets(target: Path, mtime: int = T0) -> Path:
+    shutil.copytree(ASSETS, target)
+    for path in target.rglob("*"):
+        os.utime(path, (mtime, mtime))
+    return target
+
+
+@pytest.fixture(autouse=True)
+def _forget_builds() -> Iterator[None]:
+    pipeline.reset()
+    html.forget_plans()
+    yield
+    pipeline.reset()
+    html.forget_plans()
+
+
+@pytest.fixture
+def site(tmp_path: Path, settings: Any) -> Site:
+    """The pipeline switched on over a private copy of ``tests/assets``, output in its own folder."""
+    root = copy_assets(tmp_path / "assets")
+    out = tmp_path / "out"
+    settings.DJANGO_STATIC = True
+    settings.DJANGO_STATIC_MEDIA_ROOTS = [str(root)]
+    settings.DJANGO_STATIC_SAVE_PREFIX = str(out)
+    return Site(root=root, out=out)
