@@ -1,1 +1,7 @@
-urlpatterns: list[object] = []
+from django.urls import path
+
+from tests import views
+
+urlpatterns = [
+    path("render-asset/", views.render_asset),
+]

@@ -92,12 +92,14 @@ class _CssMember:
     def _missing_url(self, ref: css.Reference) -> str:
         return pipe_settings.media_url + ref.path + ref.suffix
 
-    def _lookup(self, ref: css.Reference) -> Source | None | bool:
+    def _lookup(self, ref: css.Reference) -> Source | bool | None:
         """The referenced source; None when missing; False when refused."""
         try:
             return resolve(ref.path)
         except SuspiciousFileOperation as exc:
-            logger.warning("django-static-pipe: %s references %r, which was refused: %s", self.source.name, ref.written, exc)
+            logger.warning(
+                "django-static-pipe: %s references %r, which was refused: %s", self.source.name, ref.written, exc
+            )
             return False
 
     def on_url(self, ref: css.Reference) -> str:
@@ -124,14 +126,16 @@ class _CssMember:
             self.fingerprints.extend(fingerprints)
             return css.import_rule(url + ref.suffix, media)
         inlined = _CssMember(found, self.slim, self.nested, keep_imports=False)
-        text = inlined.process()
+        text = inlined.process().strip("\n")
         self.fingerprints.extend(inlined.fingerprints)
         return css.wrap_import_conditions(text, media)
 
     def process(self) -> str:
         """The member's CSS with references replaced, minified when slim (unless ``*.min.css``)."""
         if self.source.path in _import_stack.paths:
-            raise BundleError(f"django-static-pipe: @import cycle: {_cycle_names(self.source.path)} → {self.source.name}")
+            raise BundleError(
+                f"django-static-pipe: @import cycle: {_cycle_names(self.source.path)} → {self.source.name}"
+            )
         data, own = read_source(self.source)
         self.fingerprints.append(own)
         text = data.decode(css.declared_charset(data), errors="replace")

@@ -59,7 +59,10 @@ TYPES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "DJANGO_STATIC_NAME_MAX_LENGTH": (_is_positive_int, "a positive whole number, such as 40"),
     "DJANGO_STATIC_MEDIA_URL": (_is_optional_text, "a URL such as 'https://static.example.com', or None"),
     "DJANGO_STATIC_MEDIA_URL_ALWAYS": (_is_bool, "True or False"),
-    "DJANGO_STATIC_MEDIA_ROOTS": (_is_optional_text_list, "a list of folder paths, or unset to use the staticfiles finders"),
+    "DJANGO_STATIC_MEDIA_ROOTS": (
+        _is_optional_text_list,
+        "a list of folder paths, or unset to use the staticfiles finders",
+    ),
     "DJANGO_STATIC_USE_SYMLINK": (_is_bool, "True or False"),
     "DJANGO_STATIC_USE_MANIFEST_FILE": (_is_bool, "True or False"),
     "DJANGO_STATIC_FILE_PROXY": (_is_optional_text, "the dotted path of a function, or None"),
@@ -78,7 +81,9 @@ TYPES: dict[str, tuple[Callable[[Any], bool], str]] = {
 
 
 def _bad_types() -> set[str]:
-    return {name for name, (valid, _) in TYPES.items() if hasattr(settings, name) and not valid(getattr(settings, name))}
+    return {
+        name for name, (valid, _) in TYPES.items() if hasattr(settings, name) and not valid(getattr(settings, name))
+    }
 
 
 @register(Tags.staticfiles)
@@ -129,16 +134,16 @@ def check_roots_and_folders(**_kwargs: Any) -> list[CheckMessage]:
                     id="django_static_pipe.E004",
                 )
             )
-    if "DJANGO_STATIC" not in bad and "DJANGO_STATIC_SAVE_PREFIX" not in bad:
-        if pipe_settings.enabled and not pipe_settings.save_prefix:
-            messages.append(
-                Warning(
-                    "DJANGO_STATIC is on while DJANGO_STATIC_SAVE_PREFIX is empty: stamped files will be "
-                    "written into your source folders.",
-                    hint="Set DJANGO_STATIC_SAVE_PREFIX to a folder of its own, such as BASE_DIR / 'cache-forever'.",
-                    id="django_static_pipe.W001",
-                )
+    types_ok = "DJANGO_STATIC" not in bad and "DJANGO_STATIC_SAVE_PREFIX" not in bad
+    if types_ok and pipe_settings.enabled and not pipe_settings.save_prefix:
+        messages.append(
+            Warning(
+                "DJANGO_STATIC is on while DJANGO_STATIC_SAVE_PREFIX is empty: stamped files will be "
+                "written into your source folders.",
+                hint="Set DJANGO_STATIC_SAVE_PREFIX to a folder of its own, such as BASE_DIR / 'cache-forever'.",
+                id="django_static_pipe.W001",
             )
+        )
     return messages
 
 
@@ -163,7 +168,11 @@ def check_callables(**_kwargs: Any) -> list[CheckMessage]:
     named: list[tuple[str, str | None, str]] = [
         ("DJANGO_STATIC_FILE_PROXY", pipe_settings.file_proxy, "django_static_pipe.E003"),
         ("DJANGO_STATIC_FILENAME_GENERATOR", pipe_settings.filename_generator, "django_static_pipe.E005"),
-        ("DJANGO_STATIC_COMBINE_FILENAMES_GENERATOR", pipe_settings.combine_filenames_generator, "django_static_pipe.E005"),
+        (
+            "DJANGO_STATIC_COMBINE_FILENAMES_GENERATOR",
+            pipe_settings.combine_filenames_generator,
+            "django_static_pipe.E005",
+        ),
     ]
     for name, dotted_path, check_id in named:
         if name in bad or not dotted_path:
@@ -196,7 +205,10 @@ def _minifier_messages(items: Iterable[tuple[Any, Any]]) -> list[CheckMessage]:
             messages.append(
                 Error(
                     f"DJANGO_STATIC_MINIFIERS: {problem}.",
-                    hint='Map extensions to functions of one string, e.g. {".css": "rcssmin.cssmin", ".js": "rjsmin.jsmin"}.',
+                    hint=(
+                        "Map extensions to functions of one string, e.g. "
+                        '{".css": "rcssmin.cssmin", ".js": "rjsmin.jsmin"}.'
+                    ),
                     id="django_static_pipe.E006",
                 )
             )
@@ -250,13 +262,13 @@ def check_values(**_kwargs: Any) -> list[CheckMessage]:
                 id="django_static_pipe.E011",
             )
         )
-    if "DJANGO_STATIC_USE_MANIFEST_FILE" not in bad and pipe_settings.use_manifest_file:
-        if "DJANGO_STATIC_MANIFEST_PATH" not in bad and pipe_settings.manifest_path is None:
-            messages.append(
-                Warning(
-                    "DJANGO_STATIC_USE_MANIFEST_FILE is on but there is no folder to keep the manifest in.",
-                    hint="Set DJANGO_STATIC_SAVE_PREFIX or DJANGO_STATIC_MANIFEST_PATH.",
-                    id="django_static_pipe.W002",
-                )
+    manifest_types_ok = "DJANGO_STATIC_USE_MANIFEST_FILE" not in bad and "DJANGO_STATIC_MANIFEST_PATH" not in bad
+    if manifest_types_ok and pipe_settings.use_manifest_file and pipe_settings.manifest_path is None:
+        messages.append(
+            Warning(
+                "DJANGO_STATIC_USE_MANIFEST_FILE is on but there is no folder to keep the manifest in.",
+                hint="Set DJANGO_STATIC_SAVE_PREFIX or DJANGO_STATIC_MANIFEST_PATH.",
+                id="django_static_pipe.W002",
             )
+        )
     return messages

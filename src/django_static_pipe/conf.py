@@ -7,7 +7,7 @@ Values are returned as given; :mod:`django_static_pipe.checks` says what is wron
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -99,7 +99,8 @@ class StaticPipeSettings:
 
     @property
     def file_proxy(self) -> str | None:
-        return _get("DJANGO_STATIC_FILE_PROXY") or None
+        value = _get("DJANGO_STATIC_FILE_PROXY")
+        return str(value) if value else None
 
     @property
     def filename_generator(self) -> str:
@@ -139,7 +140,7 @@ class StaticPipeSettings:
         """The manifest's path; None when it cannot be known (no save folder, no root)."""
         explicit = _get("DJANGO_STATIC_MANIFEST_PATH")
         if explicit:
-            return os.fspath(explicit)
+            return str(os.fspath(explicit))
         if self.save_prefix:
             return os.path.join(self.save_prefix, MANIFEST_BASENAME)
         roots = self.media_roots
@@ -152,7 +153,8 @@ class StaticPipeSettings:
 
     @property
     def cloudfront(self) -> Mapping[str, Any] | None:
-        return _get("DJANGO_STATIC_CLOUDFRONT")
+        value: Mapping[str, Any] | None = _get("DJANGO_STATIC_CLOUDFRONT")
+        return value
 
     @property
     def gridfs(self) -> Mapping[str, Any]:
@@ -161,11 +163,6 @@ class StaticPipeSettings:
     @property
     def gridfs_storage_alias(self) -> str:
         return str(_get("DJANGO_STATIC_GRIDFS_STORAGE"))
-
-
-def as_sequence(value: Any) -> Sequence[Any] | None:
-    """Return ``value`` when it is a list or tuple, else None (strings are not sequences here)."""
-    return value if isinstance(value, (list, tuple)) else None
 
 
 pipe_settings = StaticPipeSettings()

@@ -97,8 +97,10 @@ class _Collector(HTMLParser):
 
     def _stylesheet(self, start: int, raw: str, attributes: dict[str, str | None]) -> None:
         href = attributes.get("href") or ""
-        combinable = is_local(href) and set(attributes) <= STYLESHEET_ATTRIBUTES and (
-            (attributes.get("type") or "text/css").lower() == "text/css"
+        combinable = (
+            is_local(href)
+            and set(attributes) <= STYLESHEET_ATTRIBUTES
+            and ((attributes.get("type") or "text/css").lower() == "text/css")
         )
         group = ("stylesheet", attributes.get("media")) if combinable else None
         element = Element("stylesheet", start, start + len(raw), raw, "href", href, group)
@@ -181,6 +183,9 @@ def forget_plans() -> None:
     _plans.clear()
 
 
+_TAG_END = re.compile(r"\s*/?>$")
+
+
 def _with_url(start_tag: str, attribute: str, url: str, extra: str = "") -> str:
     pattern = re.compile(rf"(\s{attribute}\s*=\s*)(\"[^\"]*\"|'[^']*'|[^\s>\"']+)", re.IGNORECASE)
     match = pattern.search(start_tag)
@@ -190,8 +195,9 @@ def _with_url(start_tag: str, attribute: str, url: str, extra: str = "") -> str:
     quote = value[0] if value[:1] in ("'", '"') else '"'
     tag = start_tag[: match.start(2)] + quote + escape(url) + quote + start_tag[match.end(2) :]
     if extra:
-        closing = len(tag) - (2 if tag.endswith("/>") else 1)
-        tag = tag[:closing].rstrip() + extra + tag[closing:]
+        closing = _TAG_END.search(tag)
+        at = closing.start() if closing else len(tag)
+        tag = tag[:at] + extra + tag[at:]
     return tag
 
 
@@ -220,7 +226,13 @@ def process_block(body: str, *, slim: bool) -> str:
         if sri and not outcome.built.notfound:
             integrity = pipeline.with_integrity(outcome.built)
             extra = f' integrity="{integrity}" crossorigin="anonymous"' if integrity else ""
-        edits.append((first.start, first.start + len(first.start_tag), _with_url(first.start_tag, first.url_attribute, url, extra)))
+        edits.append(
+            (
+                first.start,
+                first.start + len(first.start_tag),
+                _with_url(first.start_tag, first.url_attribute, url, extra),
+            )
+        )
         for member in run.members[1:]:
             start, end = _whole_line(body, member.start, member.end)
             edits.append((start, end, ""))
@@ -249,5 +261,11 @@ def _prefix_media_url(body: str) -> str:
     edits = []
     for element in collector.elements + collector.uncombined:
         url = pipeline.original_url(element.url)
-        edits.append((element.start, element.start + len(element.start_tag), _with_url(element.start_tag, element.url_attribute, url)))
+        edits.append(
+            (
+                element.start,
+                element.start + len(element.start_tag),
+                _with_url(element.start_tag, element.url_attribute, url),
+            )
+        )
     return _apply(body, edits)

@@ -12,10 +12,10 @@ import hashlib
 import logging
 import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import quote
 
 from django.core.exceptions import ImproperlyConfigured, SuspiciousFileOperation
@@ -158,7 +158,7 @@ def _produce(key: str, names: Sequence[str], slim: bool) -> tuple[Built, bool]:
     found = [resolve(name) for name in normalized]
     if len(found) == 1 and found[0] is None:
         return _notfound(key, names[0]), False
-    missing = [name for name, source in zip(normalized, found) if source is None]
+    missing = [name for name, source in zip(normalized, found, strict=True) if source is None]
     if missing:
         raise MissingAssetError(
             f"django-static-pipe: {', '.join(missing)} not found; the bundle is {'; '.join(normalized)}."

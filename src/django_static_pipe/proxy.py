@@ -51,9 +51,7 @@ def load_proxy(dotted_path: str) -> FileProxy:
     try:
         proxy = import_string(dotted_path)
     except ImportError as exc:
-        raise ImproperlyConfigured(
-            f"DJANGO_STATIC_FILE_PROXY = {dotted_path!r} cannot be imported: {exc}"
-        ) from exc
+        raise ImproperlyConfigured(f"DJANGO_STATIC_FILE_PROXY = {dotted_path!r} cannot be imported: {exc}") from exc
     if not callable(proxy):
         raise ImproperlyConfigured(f"DJANGO_STATIC_FILE_PROXY = {dotted_path!r} is not callable.")
     return proxy  # type: ignore[no-any-return]

@@ -42,12 +42,16 @@ def normalize(name: str) -> str:
     ``..`` segments that climb above the top, and names that reduce to nothing.
     """
     if _FORBIDDEN.search(name):
-        raise SuspiciousFileOperation(f"django-static-pipe: refused the asset name {name!r}: it contains a control character or a backslash.")
+        raise SuspiciousFileOperation(
+            f"django-static-pipe: refused the asset name {name!r}: it contains a control character or a backslash."
+        )
     absolute = name.startswith("/")
     relative = name.lstrip("/")
     cleaned = posixpath.normpath(relative) if relative else ""
     if cleaned in ("", ".") or cleaned == ".." or cleaned.startswith("../"):
-        raise SuspiciousFileOperation(f"django-static-pipe: refused the asset name {name!r}: it names nothing inside the asset roots.")
+        raise SuspiciousFileOperation(
+            f"django-static-pipe: refused the asset name {name!r}: it names nothing inside the asset roots."
+        )
     return "/" + cleaned if absolute else cleaned
 
 

@@ -1,0 +1,10 @@
+"""Custom name generators used by the tests."""
+
+
+def dashed(parts: tuple[str, str], stamp: str) -> str:
+    root, ext = parts
+    return f"{root}-{stamp}{ext}"
+
+
+def bundle_name(filenames: list[str], max_length: int) -> str:
+    return "/js/bundle.js"

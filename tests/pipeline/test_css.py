@@ -1,0 +1,126 @@
+"""CSS output: url() and @import references resolved against each member's own location."""
+
+from __future__ import annotations
+
+import pytest
+
+from django_static_pipe.exceptions import BundleError, MissingAssetWarning
+from tests.conftest import T0
+
+BASE_CSS_EXPECTED = f"""/* Base styles. This comment mentions url(commented.png), which must stay as it is. */
+body {{
+    background: url(/cdn-missing/img/bg.{T0}.png) no-repeat;
+    font-family: "Fira", sans-serif;
+}}
+@font-face {{
+    font-family: "Fira";
+    src: url("/cdn-missing/fonts/fira.{T0}.woff2?v=4#iefix") format("woff2");
+}}
+.logo {{ background-image: url('/cdn-missing/img/logo.{T0}.svg'); }}
+.inline {{ background: url("data:image/svg+xml;utf8,<svg xmlns='http://www.w3.org/2000/svg'></svg>"); }}
+.remote {{ background: url(https://example.com/x.png); }}
+.proto {{ background: url(//example.com/y.png); }}
+.frag {{ filter: url(#blur); }}
+.gone {{ background: url(/cdn-missing/img/missing.png); }}
+.quote::before {{ content: "url(not-a-reference.png)"; }}"""
+
+
+def test_every_kind_of_reference(site, settings):
+    settings.DJANGO_STATIC_MEDIA_URL = "/cdn-missing"
+    with pytest.warns(MissingAssetWarning, match=r"missing\.png"):
+        url = site.render('{% staticfile "/css/base.css" %}')
+    assert url == f"/cdn-missing/css/base.{T0}.css"
+    output = site.output(f"/css/base.{T0}.css")
+    assert not output.is_symlink()  # CSS is always a real file
+    assert output.read_text() == BASE_CSS_EXPECTED
+    assert site.output(f"/img/bg.{T0}.png").is_symlink()
+    assert site.output(f"/fonts/fira.{T0}.woff2").exists()
+
+
+def test_missing_reference_is_made_absolute(site):
+    site.write("/css/deep/x.css", ".x { background: url(../../img/nowhere.png) }")
+    with pytest.warns(MissingAssetWarning, match="nowhere.png"):
+        url = site.render('{% staticfile "/css/deep/x.css" %}')
+    assert site.output(url).read_text() == ".x { background: url(/img/nowhere.png) }"
+
+
+def test_imports_are_processed_recursively_and_keep_media(site):
+    url = site.render('{% staticfile "/css/imports.css" %}')
+    assert site.output(url).read_text() == (
+        f'@import url("/css/sub/imported.{T0}.css");\n'
+        f'@import url("/css/print.{T0}.css") print;\n'
+        ".after { color: red; }"
+    )
+    assert (
+        site.output(f"/css/sub/imported.{T0}.css").read_text() == f".imported {{ background: url(/img/bg.{T0}.png); }}"
+    )
+
+
+def test_slim_imports_are_slim_too(site):
+    url = site.render('{% slimfile "/css/imports.css" %}')
+    assert site.output(url).read_text() == (
+        f'@import url("/css/sub/imported.min.{T0}.css");'
+        f'@import url("/css/print.min.{T0}.css") print;.after{{color:red}}'
+    )
+
+
+def test_later_members_imports_are_inlined_in_place(site):
+    url = site.render('{% staticfile "/css/layout.css; /css/imports.css" %}')
+    text = site.output(url).read_text()
+    assert text == (
+        ".layout {\n    margin : 0 auto;\n    width : calc(100% - 2rem);\n}\n"
+        f".imported {{ background: url(/img/bg.{T0}.png); }}\n"
+        "@media print {\n.noprint { display: none; }\n}\n"
+        ".after { color: red; }"
+    )
+
+
+def test_an_import_cycle_names_its_files(site):
+    with pytest.raises(BundleError, match=r"cycle-a\.css → cycle-b\.css → /css/cycle-a\.css"):
+        site.render('{% staticfile "/css/cycle-a.css" %}')
+
+
+def test_non_ascii_css_gets_a_charset_rule(site):
+    url = site.render('{% slimfile "/css/unicode.css" %}')
+    data = site.output(url).read_bytes()
+    assert (
+        data.decode("utf-8")
+        == f'@charset "UTF-8";\n.price::after{{content:"→ 5 €"}}.café{{background:url("/img/bg.{T0}.png")}}'
+    )
+
+
+def test_a_latin1_file_that_says_so_is_read_as_latin1(site):
+    site.write("/css/latin.css", '@charset "ISO-8859-1";\n.x::after { content: "caf\xe9"; }'.encode("latin-1"))
+    url = site.render('{% staticfile "/css/latin.css" %}')
+    assert site.output(url).read_bytes().decode("utf-8") == '@charset "UTF-8";\n.x::after { content: "café"; }'
+
+
+def test_references_get_the_proxy_url_and_prefixes(site, settings):
+    settings.DJANGO_STATIC_NAME_PREFIX = "/cache-forever"
+    settings.DJANGO_STATIC_FILE_PROXY = "tests.proxies.recording_proxy"
+    url = site.render('{% staticfile "/css/sub/imported.css" %}')
+    assert url == f"https://cdn.test/cache-forever/css/sub/imported.{T0}.css"
+    expected = f".imported {{ background: url(https://cdn.test/cache-forever/img/bg.{T0}.png); }}"
+    assert site.output(f"/css/sub/imported.{T0}.css").read_text() == expected
+
+
+def test_quoting_of_rewritten_urls_with_spaces(site):
+    site.write("/img/two words.png", b"png")
+    site.write(
+        "/css/spaces.css",
+        '.s { background: url("../img/two words.png") } .t { background: url(../img/two%20words.png) }',
+    )
+    url = site.render('{% staticfile "/css/spaces.css" %}')
+    assert site.output(url).read_text() == (
+        f'.s {{ background: url("/img/two%20words.{T0}.png") }} .t {{ background: url(/img/two%20words.{T0}.png) }}'
+    )
+
+
+def test_image_change_gives_the_css_a_new_stamp_in_debug(site, settings):
+    settings.DEBUG = True
+    first = site.render('{% staticfile "/css/sub/imported.css" %}')
+    site.touch("/img/bg.png", T0 + 30)
+    second = site.render('{% staticfile "/css/sub/imported.css" %}')
+    assert second == f"/css/sub/imported.{T0 + 30}.css"
+    assert site.output(second).read_text() == f".imported {{ background: url(/img/bg.{T0 + 30}.png); }}"
+    assert not site.output(first).exists()
