@@ -75,3 +75,34 @@ def site(tmp_path: Path, settings: Any) -> Site:
     settings.DJANGO_STATIC_MEDIA_ROOTS = [str(root)]
     settings.DJANGO_STATIC_SAVE_PREFIX = str(out)
     return Site(root=root, out=out)
+
+
+@pytest.fixture(scope="session")
+def mongo_server() -> Iterator[Any]:
+    """The MongoDB-wire server of this test session (see tests/servers/mongo.py)."""
+    from tests.servers.mongo import MongoServer
+
+    server = MongoServer().start()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def mongo_uri(mongo_server: Any) -> str:
+    return str(mongo_server.uri)
+
+
+@pytest.fixture
+def gridfs_database(mongo_uri: str) -> Iterator[str]:
+    """A database of this test's own, dropped afterwards."""
+    import uuid
+
+    import pymongo
+
+    name = "t" + uuid.uuid4().hex[:16]
+    yield name
+    client: pymongo.MongoClient[Any] = pymongo.MongoClient(mongo_uri, serverSelectionTimeoutMS=5000)
+    try:
+        client.drop_database(name)
+    finally:
+        client.close()

@@ -1,0 +1,132 @@
+"""A stored GridFS file opened for reading: streams chunk by chunk, never loads the whole file.
+
+pymongo's own ``GridOut`` lets the server choose the cursor's batch size, and a server may send a
+whole file's chunks in one batch; here every cursor asks for a few chunks at a time, so memory stays
+flat whatever the file's size.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from django.core.files import File
+
+from ..exceptions import StaticPipeError
+
+CHUNKS_PER_BATCH = 4  # about 1 MB of data per round trip with the default chunk size
+
+
+class CorruptFileError(StaticPipeError, OSError):
+    """A GridFS file's chunks do not add up to its recorded length."""
+
+
+class _ChunkReader(io.RawIOBase):
+    """Random access over a GridFS file's chunks, one chunk fetched (and kept) at a time."""
+
+    def __init__(self, chunks: Any, document: dict[str, Any]) -> None:
+        self._chunks = chunks
+        self._id = document["_id"]
+        self._length = int(document["length"])
+        self._chunk_size = int(document.get("chunkSize") or 1)
+        self._position = 0
+        self._cached: tuple[int, bytes] | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._length}[whence]
+        self._position = max(0, base + offset)
+        return self._position
+
+    def _chunk(self, number: int) -> bytes:
+        if self._cached is None or self._cached[0] != number:
+            found = self._chunks.find_one({"files_id": self._id, "n": number}, {"data": 1})
+            if found is None:
+                raise CorruptFileError(f"GridFS file {self._id} has no chunk {number}.")
+            self._cached = (number, bytes(found["data"]))
+        return self._cached[1]
+
+    def readinto(self, buffer: Any) -> int:
+        if self._position >= self._length:
+            return 0
+        number, offset = divmod(self._position, self._chunk_size)
+        data = self._chunk(number)[offset : offset + len(buffer)]
+        buffer[: len(data)] = data
+        self._position += len(data)
+        return len(data)
+
+    def iter_range(self, start: int, end: int) -> Iterator[bytes]:
+        """Bytes ``start`` to ``end`` inclusive, read with a cursor a few chunks at a time."""
+        if end < start:
+            return
+        first, offset = divmod(start, self._chunk_size)
+        last = end // self._chunk_size
+        cursor = (
+            self._chunks.find({"files_id": self._id, "n": {"$gte": first, "$lte": last}}, {"data": 1, "n": 1})
+            .sort("n", 1)
+            .batch_size(CHUNKS_PER_BATCH)
+        )
+        expected = first
+        remaining = end - start + 1
+        try:
+            for chunk in cursor:
+                if chunk["n"] != expected:
+                    raise CorruptFileError(f"GridFS file {self._id} is missing chunk {expected}.")
+                piece = bytes(chunk["data"][offset : offset + remaining])
+                offset = 0
+                expected += 1
+                remaining -= len(piece)
+                yield piece
+                if remaining <= 0:
+                    return
+        finally:
+            cursor.close()
+        if remaining > 0:
+            raise CorruptFileError(f"GridFS file {self._id} ends {remaining} bytes before its recorded length.")
+
+
+class GridFSFile(File):  # type: ignore[type-arg]
+    """A Django ``File`` over a stored GridFS file, with the stored metadata at hand."""
+
+    def __init__(self, chunks: Any, document: dict[str, Any]) -> None:
+        self.document = document
+        self._reader = _ChunkReader(chunks, document)
+        super().__init__(io.BufferedReader(self._reader, buffer_size=int(document.get("chunkSize") or 8192)))
+        self.name = document["filename"]
+        self.mode = "rb"
+
+    @property
+    def size(self) -> int:
+        return int(self.document["length"])
+
+    @property
+    def content_type(self) -> str:
+        metadata = self.document.get("metadata") or {}
+        return str(metadata.get("contentType") or self.document.get("contentType") or "application/octet-stream")
+
+    @property
+    def sha256(self) -> str | None:
+        value = (self.document.get("metadata") or {}).get("sha256")
+        return str(value) if value else None
+
+    @property
+    def upload_date(self) -> datetime:
+        value: datetime = self.document["uploadDate"]
+        return value
+
+    def chunks(self, chunk_size: int | None = None) -> Iterator[bytes]:
+        """The stored chunks as they are (``chunk_size`` is ignored: GridFS already cut the file)."""
+        return self.iter_range(0, self.size - 1)
+
+    def iter_range(self, start: int, end: int) -> Iterator[bytes]:
+        return self._reader.iter_range(start, end)
