@@ -106,3 +106,12 @@ def gridfs_database(mongo_uri: str) -> Iterator[str]:
         client.drop_database(name)
     finally:
         client.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_mongo_clients() -> Iterator[None]:
+    yield
+    import sys
+
+    if "django_static_pipe.backends.mongo" in sys.modules:
+        sys.modules["django_static_pipe.backends.mongo"].close_clients()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ImproperlyConfigured, SuspiciousFileOperation
 from django.core.files.storage import storages
@@ -14,6 +15,10 @@ from django.views.decorators.http import require_safe
 
 from .conf import pipe_settings
 from .http_ranges import parse_range
+
+if TYPE_CHECKING:
+    from .backends.gridfs import GridFSStorage
+    from .backends.gridfs_file import GridFSFile
 
 logger = logging.getLogger("django_static_pipe")
 
@@ -38,7 +43,7 @@ UNKNOWN_TYPE = "application/octet-stream"
 RETRY_AFTER_SECONDS = 5
 
 
-def media_storage() -> object:
+def media_storage() -> GridFSStorage:
     """The storage named by ``DJANGO_STATIC_GRIDFS_STORAGE``; it must be a GridFSStorage."""
     from .backends.gridfs import GridFSStorage
 
@@ -68,13 +73,13 @@ def _unavailable(exc: Exception) -> HttpResponse:
     return response
 
 
-def _stream(opened: object, start: int, end: int) -> Iterator[bytes]:
+def _stream(opened: GridFSFile, start: int, end: int) -> Iterator[bytes]:
     """Yield the range, closing the GridFS stream however the response ends (a client that goes
     away closes the response, which closes this generator)."""
     try:
-        yield from opened.iter_range(start, end)  # type: ignore[attr-defined]
+        yield from opened.iter_range(start, end)
     finally:
-        opened.close()  # type: ignore[attr-defined]
+        opened.close()
 
 
 @require_safe
@@ -84,7 +89,7 @@ def serve_gridfs(request: HttpRequest, name: str) -> HttpResponseBase:
 
     storage = media_storage()
     try:
-        opened = storage.open(name)  # type: ignore[attr-defined]
+        opened = storage.open(name)
     except (SuspiciousFileOperation, FileNotFoundError, ValueError) as exc:
         raise Http404("No such file.") from exc
     except PyMongoError as exc:
@@ -99,7 +104,7 @@ def serve_gridfs(request: HttpRequest, name: str) -> HttpResponseBase:
         headers = {
             "ETag": etag,
             "Last-Modified": http_date(last_modified),
-            "Cache-Control": storage.cache_control,  # type: ignore[attr-defined]
+            "Cache-Control": storage.cache_control,
             "X-Content-Type-Options": "nosniff",
         }
         for header, value in headers.items():
@@ -111,18 +116,18 @@ def serve_gridfs(request: HttpRequest, name: str) -> HttpResponseBase:
 
 
 def _full_or_partial(
-    request: HttpRequest, opened: object, etag: str, last_modified: int
+    request: HttpRequest, opened: GridFSFile, etag: str, last_modified: int
 ) -> tuple[HttpResponseBase, bool]:
-    size: int = opened.size  # type: ignore[attr-defined]
-    content_type, attachment = _served_type(opened.content_type)  # type: ignore[attr-defined]
+    size = opened.size
+    content_type, attachment = _served_type(opened.content_type)
     wanted = parse_range(request.headers.get("Range"), size, request.headers.get("If-Range"), etag, last_modified)
+    response: HttpResponseBase
     if wanted == "unsatisfiable":
         response = HttpResponse(status=416)
         response["Content-Range"] = f"bytes */{size}"
         return response, False
     start, end = wanted if wanted else (0, size - 1)
-    head = request.method == "HEAD"
-    if head or size == 0:
+    if request.method == "HEAD" or size == 0:
         response = HttpResponse(status=206 if wanted else 200, content_type=content_type)
         keep_open = False
     else:
@@ -135,6 +140,6 @@ def _full_or_partial(
     if wanted:
         response["Content-Range"] = f"bytes {start}-{end}/{size}"
     if attachment:
-        filename = opened.name.rsplit("/", 1)[-1]  # type: ignore[attr-defined]
+        filename = str(opened.name).rsplit("/", 1)[-1]
         response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
     return response, keep_open

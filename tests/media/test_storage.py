@@ -221,7 +221,7 @@ def test_times_are_aware_with_use_tz(storage, settings):
 def test_missing_files(storage):
     assert not storage.exists("nope.txt")
     for call in (storage.open, storage.size, storage.get_modified_time, storage.get_created_time):
-        with pytest.raises(FileNotFoundError, match="nope.txt"):
+        with pytest.raises(FileNotFoundError, match=r"nope\.txt"):
             call("nope.txt")
 
 

@@ -21,7 +21,7 @@ def orphan_chunks(storage, count: int, age: timedelta) -> ObjectId:
         [
             {"_id": ObjectId.from_datetime(when + timedelta(seconds=n)), "files_id": files_id, "n": n, "data": b"x"}
             for n in range(count)
-        ]  # fmt: skip
+        ]
     )
     return files_id
 

@@ -180,11 +180,14 @@ class GridFSStorage(Storage):
             raise FileNotFoundError(f"GridFSStorage: no file named {name!r} in bucket {self.bucket!r}.")
         return document
 
-    def _open(self, name: str, mode: str = "rb") -> File:
+    def _open(self, name: str, mode: str = "rb") -> GridFSFile:
         if any(flag in mode for flag in "wax+"):
             raise ValueError(f"GridFSStorage opens files for reading only (mode {mode!r}); save with storage.save().")
         document = self._require(name)
         return GridFSFile(self.chunks, document)
+
+    def open(self, name: str, mode: str = "rb") -> GridFSFile:
+        return self._open(name, mode)
 
     def exists(self, name: str) -> bool:
         return self.files.find_one({"filename": clean_name(name)}, {"_id": 1}) is not None
@@ -317,12 +320,10 @@ class GridFSStorage(Storage):
         digest = hashlib.sha256()
         length = 0
         batch: list[dict[str, Any]] = []
-        number = 0
-        for piece in _exact_pieces(content, self.chunk_size):
+        for number, piece in enumerate(_exact_pieces(content, self.chunk_size)):
             digest.update(piece)
             length += len(piece)
             batch.append({"files_id": file_id, "n": number, "data": Binary(piece)})
-            number += 1
             if len(batch) * self.chunk_size >= BATCH_BYTES:
                 self.chunks.insert_many(batch, ordered=True)
                 batch = []

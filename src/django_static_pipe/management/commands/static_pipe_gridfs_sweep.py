@@ -15,10 +15,17 @@ class Command(BaseCommand):
     help = "Remove GridFS chunks that no file owns (left by interrupted uploads), older than --older-than hours."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--older-than", type=float, default=24.0, metavar="HOURS",
-                            help="only chunks whose newest piece is older than this many hours (default 24)")  # fmt: skip
+        parser.add_argument(
+            "--older-than",
+            type=float,
+            default=24.0,
+            metavar="HOURS",
+            help="only chunks whose newest piece is older than this many hours (default 24)",
+        )
         parser.add_argument("--dry-run", action="store_true", help="count what would be removed; remove nothing")
-        parser.add_argument("--storage", default=None, help="the STORAGES alias (default DJANGO_STATIC_GRIDFS_STORAGE)")
+        parser.add_argument(
+            "--storage", default=None, help="the STORAGES alias (default: DJANGO_STATIC_GRIDFS_STORAGE)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         from ...backends.gridfs import GridFSStorage
