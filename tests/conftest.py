@@ -13,6 +13,10 @@ import pytest
 from django.template import Context, Template
 
 from django_static_pipe import html, pipeline
+from tests.servers.moto import isolate_aws_environment
+
+# boto3 in this process (and any child) sees fake credentials and never the user's own AWS config.
+isolate_aws_environment()
 
 ASSETS = Path(__file__).parent / "assets"
 #: Every fixture file gets this mtime, so an mtime stamp is predictable.
@@ -115,3 +119,13 @@ def _close_mongo_clients() -> Iterator[None]:
 
     if "django_static_pipe.backends.mongo" in sys.modules:
         sys.modules["django_static_pipe.backends.mongo"].close_clients()
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[Any]:
+    """moto in server mode on a loopback port (see tests/servers/moto.py)."""
+    from tests.servers.moto import MotoServer
+
+    server = MotoServer().start()
+    yield server
+    server.stop()

@@ -22,3 +22,7 @@ def non_url_proxy(uri: str, **kwargs: Any) -> Any:
 
 
 not_callable = 42
+
+
+#: Set by the CDN tests to a CloudFrontProxy with a clock they move.
+cdn_proxy: Any = None

@@ -22,6 +22,6 @@ class StaticPipeConfig(AppConfig):
     default_auto_field = "django.db.models.AutoField"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the checks)
+        from . import backend_checks, checks  # noqa: F401  (registers the checks)
 
         setting_changed.connect(_on_setting_changed, dispatch_uid="django_static_pipe.reset")

@@ -71,8 +71,10 @@ def reset() -> None:
     """Forget everything remembered in this process (settings changed, or a test starts)."""
     _memo.clear()
     from .manifest import forget_manifests
+    from .proxy import load_proxy
 
     forget_manifests()
+    load_proxy.cache_clear()
 
 
 def split_names(argument: str) -> tuple[str, ...]:

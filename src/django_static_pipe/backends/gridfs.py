@@ -36,24 +36,12 @@ from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from ..conf import pipe_settings
 from .gridfs_file import GridFSFile
+from .gridfs_options import OPTIONS
 from .mongo import get_client
 
-DEFAULT_CHUNK_SIZE = 255 * 1024  # the GridFS default: four chunks fit a 1 MB batch with room to spare
 UNIQUE_NAME_INDEX = "static_pipe_filename_unique"
 BATCH_BYTES = 4 * 1024 * 1024  # chunks are inserted in batches of about this much
 
-#: OPTIONS key → (DJANGO_STATIC_GRIDFS key, default)
-OPTIONS: dict[str, tuple[str, Any]] = {
-    "uri": ("URI", None),
-    "database": ("DATABASE", None),
-    "bucket": ("BUCKET", "fs"),
-    "base_url": ("BASE_URL", None),
-    "chunk_size_bytes": ("CHUNK_SIZE_BYTES", DEFAULT_CHUNK_SIZE),
-    "server_selection_timeout_ms": ("SERVER_SELECTION_TIMEOUT_MS", 2000),
-    "socket_timeout_ms": ("SOCKET_TIMEOUT_MS", 20000),
-    "cache_control": ("CACHE_CONTROL", "public, max-age=86400"),
-}
-SETTING_KEYS = {setting_key for setting_key, _default in OPTIONS.values()}
 
 _indexed: set[tuple[int, str, str, str]] = set()
 _indexed_guard = threading.Lock()

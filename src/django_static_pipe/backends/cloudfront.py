@@ -1,0 +1,253 @@
+"""The S3 + CloudFront file proxy: ``DJANGO_STATIC_FILE_PROXY = "django_static_pipe.backends.cloudfront.file_proxy"``.
+
+A render never waits for AWS. The first render of a produced file queues its upload and gets the
+local URL; a background thread uploads it, reads it back to verify it, and only then puts its CDN URL
+in a :class:`~django_static_pipe.slowmap.SlowMap`, which releases it once the CDN has had
+``PROPAGATION_SECONDS`` to propagate. Until then, and whenever anything failed, the local URL is used.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+from ..conf import pipe_settings
+from ..slowmap import CacheSlowMap, Clock, SlowMap
+from . import cloudfront_aws as aws
+from .cloudfront_config import CloudFrontConfig, parse
+
+logger = logging.getLogger("django_static_pipe")
+
+QUEUE_SIZE = 1024  # uploads waiting; past this a render just skips queueing and a later one retries
+FIRST_RETRY_SECONDS = 5.0
+MAX_RETRY_SECONDS = 600.0
+
+
+@dataclass
+class _Job:
+    config: CloudFrontConfig
+    key: str
+    filepath: str
+
+
+@dataclass
+class UploadReport:
+    """What :func:`upload_all` did."""
+
+    uploaded: list[str] = field(default_factory=list)
+    present: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+
+
+class CloudFrontProxy:
+    """The file proxy. ``file_proxy`` below is the instance settings name; tests make their own
+    with an injected ``clock``."""
+
+    def __init__(self, *, clock: Clock = time.time, queue_size: int = QUEUE_SIZE) -> None:
+        self.clock = clock
+        self.queue_size = queue_size
+        self._config: tuple[Any, CloudFrontConfig] | None = None
+        self._maps: dict[tuple[Any, ...], SlowMap | CacheSlowMap] = {}
+        self._domains: dict[CloudFrontConfig, str] = {}
+        self._pending: set[str] = set()
+        self._retry_at: dict[str, tuple[int, float]] = {}
+        self._guard = threading.Condition()
+        self._queue: queue.Queue[_Job] | None = None
+        self._worker_pid = 0
+        self._bad_config_logged: Any = None
+
+    # -- configuration ---------------------------------------------------------------------------------
+
+    def config(self) -> CloudFrontConfig:
+        """The parsed ``DJANGO_STATIC_CLOUDFRONT``, parsed again only when the setting changes."""
+        raw = pipe_settings.cloudfront
+        cached = self._config
+        if cached is not None and cached[0] is raw:
+            return cached[1]
+        config = parse(raw)
+        self._config = (raw, config)
+        return config
+
+    def slowmap(self, config: CloudFrontConfig) -> SlowMap | CacheSlowMap:
+        identity = (config.slowmap, config.propagation_seconds, config.bucket, config.key_prefix)
+        found = self._maps.get(identity)
+        if found is None:
+            if config.slowmap == "memory":
+                found = SlowMap(config.propagation_seconds, clock=self.clock)
+            else:
+                prefix = f"django-static-pipe:cdn:{config.bucket}:{config.key_prefix}:"
+                found = CacheSlowMap(config.propagation_seconds, prefix=prefix, clock=self.clock)
+            found = self._maps.setdefault(identity, found)
+        return found
+
+    # -- the render path -------------------------------------------------------------------------------
+
+    def __call__(
+        self,
+        uri: str,
+        *,
+        new: bool = False,
+        changed: bool = False,
+        checked: bool = False,
+        notfound: bool = False,
+        filepath: str | None = None,
+        sources: Sequence[str] = (),
+        disabled: bool = False,
+        **extra: Any,
+    ) -> str:
+        if disabled or notfound or not filepath:
+            return uri
+        try:
+            config = self.config()
+        except ImproperlyConfigured as exc:
+            if self._bad_config_logged is not pipe_settings.cloudfront:
+                self._bad_config_logged = pipe_settings.cloudfront
+                logger.error("django-static-pipe: %s Serving local URLs.", exc)
+            return uri
+        path = urlsplit(uri).path
+        if not config.wants(path):
+            return uri
+        key = config.object_key(path)
+        try:
+            slowmap = self.slowmap(config)
+            cdn_url = slowmap.get(key)
+            if cdn_url is not None:
+                return str(cdn_url)
+            self._schedule(_Job(config, key, filepath), slowmap)
+        except Exception:  # a cache server down must not break the page either
+            logger.exception("django-static-pipe: the CDN proxy failed for %s; using the local URL.", uri)
+        return uri
+
+    def _schedule(self, job: _Job, slowmap: SlowMap | CacheSlowMap) -> None:
+        with self._guard:
+            if job.key in self._pending:
+                return
+            retry = self._retry_at.get(job.key)
+            if retry is not None and time.monotonic() < retry[1]:
+                return
+        if slowmap.is_set(job.key):  # uploaded already, by this process or another: waiting for release
+            return
+        jobs = self._ensure_worker()
+        with self._guard:
+            self._pending.add(job.key)
+        try:
+            jobs.put_nowait(job)
+        except queue.Full:
+            with self._guard:
+                self._pending.discard(job.key)
+                self._guard.notify_all()
+
+    # -- the background worker -------------------------------------------------------------------------
+
+    def _ensure_worker(self) -> queue.Queue[_Job]:
+        with self._guard:
+            if self._queue is None or self._worker_pid != os.getpid():  # none yet, or we are a forked child
+                self._queue = queue.Queue(self.queue_size)
+                self._worker_pid = os.getpid()
+                self._pending.clear()  # a forked child inherits the parent's set, not its thread
+                thread = threading.Thread(target=self._work, args=(self._queue,), name="static-pipe-cdn", daemon=True)
+                thread.start()
+            return self._queue
+
+    def _work(self, jobs: queue.Queue[_Job]) -> None:
+        while True:
+            job = jobs.get()
+            try:
+                self.upload(job.config, job.key, job.filepath)
+            except Exception as exc:
+                self._note_failure(job.key, exc)
+            finally:
+                with self._guard:
+                    self._pending.discard(job.key)
+                    self._guard.notify_all()
+                jobs.task_done()
+
+    def _note_failure(self, key: str, exc: BaseException) -> None:
+        with self._guard:
+            attempts = self._retry_at.get(key, (0, 0.0))[0] + 1
+            delay = min(FIRST_RETRY_SECONDS * 2 ** (attempts - 1), MAX_RETRY_SECONDS)
+            self._retry_at[key] = (attempts, time.monotonic() + delay)
+        level = logging.ERROR if isinstance(exc, aws.UploadConflictError) else logging.WARNING
+        logger.log(level, "django-static-pipe: uploading %s failed (%s); retrying after %.0fs.", key, exc, delay)
+
+    def domain(self, config: CloudFrontConfig) -> str:
+        found = self._domains.get(config)
+        if found is None:
+            found = aws.distribution_domain(config, claim=lambda: _claim_creation(config))
+            self._domains[config] = found
+        return found
+
+    def upload(self, config: CloudFrontConfig, key: str, filepath: str) -> bool:
+        """Upload and verify one file, then hand its CDN URL to the SlowMap. True if bytes were sent."""
+        sent = aws.upload_verified(config, key, filepath)
+        self.slowmap(config)[key] = f"https://{self.domain(config)}/{key}"
+        with self._guard:
+            self._retry_at.pop(key, None)
+        return sent
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        """Block until no upload is queued or running; False on timeout (for tests and deploy scripts)."""
+        deadline = time.monotonic() + timeout
+        with self._guard:
+            while self._pending:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._guard.wait(remaining)
+        return True
+
+    def forget_failures(self) -> None:
+        """Let failed uploads be tried again at the next render instead of after their backoff."""
+        with self._guard:
+            self._retry_at.clear()
+
+    # -- the offline build -----------------------------------------------------------------------------
+
+    def upload_all(self, files: Iterable[tuple[str, str]], *, workers: int = 4) -> UploadReport:
+        """Upload every ``(uri, filepath)`` now and wait for each to be verified, so a deploy can fill
+        the CDN before traffic arrives."""
+        config = self.config()
+        report = UploadReport()
+        jobs = []
+        for uri, filepath in files:
+            path = urlsplit(uri).path
+            if config.wants(path):
+                jobs.append((config.object_key(path), filepath))
+            else:
+                report.skipped.append(config.object_key(path))
+
+        def one(job: tuple[str, str]) -> tuple[str, bool | BaseException]:
+            try:
+                return job[0], self.upload(config, *job)
+            except Exception as exc:
+                return job[0], exc
+
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for key, result in pool.map(one, jobs):
+                if isinstance(result, BaseException):
+                    report.failed[key] = str(result)
+                else:
+                    (report.uploaded if result else report.present).append(key)
+        return report
+
+
+def _claim_creation(config: CloudFrontConfig) -> bool:
+    """One process in the whole deployment may create the distribution: the one that adds this key."""
+    from django.core.cache import cache
+
+    return bool(cache.add(f"django-static-pipe:cdn-create:{config.bucket}", os.getpid(), timeout=300))
+
+
+#: The proxy instance to name in ``DJANGO_STATIC_FILE_PROXY``.
+file_proxy = CloudFrontProxy()
