@@ -13,7 +13,7 @@ import pytest
 from django.template import Context, Template
 
 from django_static_pipe import html, pipeline
-from tests.servers.moto import isolate_aws_environment
+from devservers.moto import isolate_aws_environment
 
 # boto3 in this process (and any child) sees fake credentials and never the user's own AWS config.
 isolate_aws_environment()
@@ -83,8 +83,8 @@ def site(tmp_path: Path, settings: Any) -> Site:
 
 @pytest.fixture(scope="session")
 def mongo_server() -> Iterator[Any]:
-    """The MongoDB-wire server of this test session (see tests/servers/mongo.py)."""
-    from tests.servers.mongo import MongoServer
+    """The MongoDB-wire server of this test session (see devservers.mongo.py)."""
+    from devservers.mongo import MongoServer
 
     server = MongoServer().start()
     yield server
@@ -123,8 +123,8 @@ def _close_mongo_clients() -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[Any]:
-    """moto in server mode on a loopback port (see tests/servers/moto.py)."""
-    from tests.servers.moto import MotoServer
+    """moto in server mode on a loopback port (see devservers/moto.py)."""
+    from devservers.moto import MotoServer
 
     server = MotoServer().start()
     yield server

@@ -148,3 +148,19 @@ def wrap_import_conditions(content: str, media: str) -> str:
     if media.strip():
         wrapped = f"@media {media.strip()} {{\n{wrapped}\n}}"
     return wrapped
+
+
+def references(text: str, css_name: str) -> list[tuple[Reference, bool]]:
+    """Every local reference in ``text`` with whether it is an ``@import`` (for ``--check``)."""
+    found: list[tuple[Reference, bool]] = []
+
+    def on_url(ref: Reference) -> str:
+        found.append((ref, False))
+        return ref.written
+
+    def on_import(ref: Reference, media: str) -> str:
+        found.append((ref, True))
+        return ""
+
+    rewrite_references(text, css_name, on_url, on_import)
+    return found

@@ -46,7 +46,7 @@ class Run:
 
     @property
     def names(self) -> tuple[str, ...]:
-        return tuple(_strip_query(element.url) for element in self.members)
+        return tuple(strip_query(element.url) for element in self.members)
 
 
 @dataclass
@@ -55,7 +55,7 @@ class Plan:
     images: list[Element]
 
 
-def _strip_query(url: str) -> str:
+def strip_query(url: str) -> str:
     return re.split(r"[?#]", url, maxsplit=1)[0]
 
 
@@ -136,7 +136,7 @@ class _Collector(HTMLParser):
                 self.uncombined.append(element)
 
 
-def _plan(body: str) -> Plan:
+def plan_of(body: str) -> Plan:
     collector = _Collector(body)
     collector.feed(body)
     collector.close()
@@ -169,10 +169,10 @@ _plans: OrderedDict[str, Plan] = OrderedDict()
 def plan_for(body: str) -> Plan:
     """The parse of ``body``, remembered (with ``DEBUG`` off) for the bodies rendered most often."""
     if pipe_settings.debug:
-        return _plan(body)
+        return plan_of(body)
     plan = _plans.get(body)
     if plan is None:
-        plan = _plan(body)
+        plan = plan_of(body)
         _plans[body] = plan
         if len(_plans) > _PLAN_CACHE_SIZE:
             _plans.popitem(last=False)
@@ -237,7 +237,7 @@ def process_block(body: str, *, slim: bool) -> str:
             start, end = _whole_line(body, member.start, member.end)
             edits.append((start, end, ""))
     for image in plan.images:
-        url = pipeline.url_for(_strip_query(image.url), slim=False, from_tag=True)
+        url = pipeline.url_for(strip_query(image.url), slim=False, from_tag=True)
         edits.append((image.start, image.end, _with_url(image.start_tag, "src", url)))
     return _apply(body, edits)
 

@@ -8,6 +8,7 @@ on every call and a change builds a new stamp and removes the old output.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import logging
 import os
@@ -48,6 +49,7 @@ class Built:
     fingerprints: tuple[Fingerprint, ...]
     integrity: str | None = None
     notfound: bool = False
+    source_bytes: int = 0
 
     @property
     def sources(self) -> tuple[str, ...]:
@@ -65,6 +67,8 @@ class Outcome:
 
 
 _memo: dict[str, Built] = {}
+# During an offline build: every build checks its sources and is collected here for the manifest.
+_session: dict[str, Built] | None = None
 
 
 def reset() -> None:
@@ -197,6 +201,7 @@ def _produce(key: str, names: Sequence[str], slim: bool) -> tuple[Built, bool]:
         filepath=filepath,
         fingerprints=tuple(dict.fromkeys(product.fingerprints)),
         integrity=integrity_of(data_for_hash) if data_for_hash is not None else None,
+        source_bytes=sum(os.path.getsize(source.path) for source in sources),
     )
     return built, new
 
@@ -215,20 +220,22 @@ def _still_valid(built: Built) -> bool:
     return True
 
 
-def _manifest() -> Manifest | None:
-    if not pipe_settings.use_manifest_file:
+def _manifest(*, for_reading: bool = False) -> Manifest | None:
+    """The shared manifest when enabled (or, for an offline build's reading, whenever one exists)."""
+    if not pipe_settings.use_manifest_file and not for_reading:
         return None
     path = pipe_settings.manifest_path
     return get_manifest(path) if path else None
 
 
-def _to_entry(built: Built, manifest: Manifest) -> dict[str, Any]:
+def to_entry(built: Built, manifest: Manifest) -> dict[str, Any]:
     assert built.filepath is not None
     return {
         "path": built.url_path,
         "file": manifest.to_stored_path(built.filepath),
         "sources": [[manifest.to_stored_path(path), mtime, size] for path, mtime, size in built.fingerprints],
         "integrity": built.integrity,
+        "source_bytes": built.source_bytes,
     }
 
 
@@ -240,6 +247,7 @@ def _from_entry(key: str, entry: dict[str, Any], manifest: Manifest) -> Built:
         filepath=manifest.from_stored_path(entry["file"]),
         fingerprints=tuple((manifest.from_stored_path(p), int(m), int(s)) for p, m, s in entry["sources"]),
         integrity=entry.get("integrity"),
+        source_bytes=int(entry.get("source_bytes", 0)),
     )
 
 
@@ -254,14 +262,17 @@ def build(names: Sequence[str], slim: bool) -> Outcome:
     """Build ``names`` (one file or a bundle) unless a valid earlier build can be used."""
     key = make_key(names, slim)
     remembered = _memo.get(key)
-    if remembered is not None and not pipe_settings.debug:
+    if remembered is not None and not pipe_settings.debug and _session is None:
         return Outcome(remembered, new=False, changed=False, checked=False)
-    return _build_checked(key, names, slim, remembered)
+    outcome = _build_checked(key, names, slim, remembered)
+    if _session is not None and not outcome.built.notfound:
+        _session[key] = outcome.built
+    return outcome
 
 
 def _build_checked(key: str, names: Sequence[str], slim: bool, previous: Built | None) -> Outcome:
-    debug = pipe_settings.debug
-    manifest = _manifest()
+    debug = pipe_settings.debug or _session is not None
+    manifest = _manifest(for_reading=_session is not None)
     if previous is None and manifest is not None:
         entry = manifest.get(key)
         if entry is not None:
@@ -278,9 +289,22 @@ def _build_checked(key: str, names: Sequence[str], slim: bool, previous: Built |
     if changed and debug and previous is not None:
         _remove_replaced(previous, built)
     _memo[key] = built
-    if manifest is not None and not built.notfound:
-        manifest.update({key: _to_entry(built, manifest)})
+    if manifest is not None and not built.notfound and _session is None:
+        manifest.update({key: to_entry(built, manifest)})
     return Outcome(built, new=new, changed=changed, checked=True)
+
+
+@contextlib.contextmanager
+def offline_session() -> Iterator[dict[str, Built]]:
+    """Build as the offline build does: every source checked, the manifest only read, and every
+    output (nested references included) collected for the manifest the build then writes."""
+    global _session
+    reset()
+    _session = collected = {}
+    try:
+        yield collected
+    finally:
+        _session = None
 
 
 def render(outcome: Outcome, *, disabled: bool = False) -> str:

@@ -20,6 +20,9 @@ FILE_MODE = 0o644
 TEXT_EXTENSIONS = frozenset({".css", ".js", ".mjs", ".svg", ".json", ".xml", ".txt", ".map", ".html", ".htm"})
 SIBLING_SUFFIXES = {"gzip": ".gz", "br": ".br"}
 
+#: Files this process has put in place (outputs, siblings, links): lets a build say it wrote nothing.
+files_written = 0
+
 
 def _temp_path(folder: str) -> tuple[int, str]:
     return tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".tmp", dir=folder)
@@ -41,6 +44,12 @@ def write_atomic(path: str, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
+    _count_write()
+
+
+def _count_write() -> None:
+    global files_written
+    files_written += 1
 
 
 def symlink_atomic(target: str, path: str) -> None:
@@ -59,6 +68,7 @@ def symlink_atomic(target: str, path: str) -> None:
             with contextlib.suppress(OSError):
                 os.unlink(temp)
             raise
+        _count_write()
         return
     raise FileExistsError(f"django-static-pipe: could not find a free temporary name in {folder}")  # pragma: no cover
 

@@ -10,7 +10,7 @@ import pytest
 from django_static_pipe.backends.cloudfront import CloudFrontProxy
 from tests.cdn.conftest import DOMAIN
 from tests.conftest import T0
-from tests.servers.faultproxy import FaultProxy
+from devservers.faultproxy import FaultProxy
 
 pytestmark = pytest.mark.moto
 

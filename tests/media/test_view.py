@@ -180,7 +180,7 @@ def test_closing_a_response_early_closes_the_stream(client, media):
 def test_mongodb_away_is_503_within_the_selection_timeout(client, settings, gridfs_database):
     from django.core.files.storage import storages
 
-    from tests.servers.mongo import MongoServer
+    from devservers.mongo import MongoServer
 
     own = MongoServer().start()
     try:

@@ -2,7 +2,7 @@
 
 In order of preference: ``MONGODB_URI`` when set (used as it is, never stopped); a ``mongod`` on PATH
 (temporary data folder, free loopback port); else FerretDB, built once from its Go module into a cache
-folder and run with its SQLite handler. ``python -m tests.servers.mongo --build`` builds FerretDB ahead
+folder and run with its SQLite handler. ``python -m devservers.mongo --build`` builds FerretDB ahead
 of time (``.ci/run`` does).
 """
 
@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.servers.ports import free_port, wait_for_port
+from devservers.ports import free_port, wait_for_port
 
 FERRETDB_VERSION = "v1.24.2"
 MODULE_DIR = Path(__file__).with_name("ferretdb_module")

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import tempfile
 
-from tests.servers.ports import free_port, wait_for_port
+from devservers.ports import free_port, wait_for_port
 
 #: Credentials for moto only. The user's own AWS configuration is kept out of the test run.
 FAKE_AWS_ENV = {

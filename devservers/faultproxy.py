@@ -14,7 +14,7 @@ import struct
 import threading
 import time
 
-from tests.servers.ports import free_port
+from devservers.ports import free_port
 
 S3_SLOW_DOWN = (
     b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code>'

@@ -1,0 +1,159 @@
+"""Finding every use of the five tags in a project's templates, for the offline build.
+
+Templates are read with Django's own lexer, so tags are found exactly where the template engine
+would find them. A tag whose argument is a variable (or a block whose body holds variables or
+other tags) cannot be built ahead of time; it is reported as skipped, with its place.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from django.template import engines
+from django.template.backends.django import DjangoTemplates
+from django.template.base import Lexer, Token, TokenType
+from django.template.utils import get_app_template_dirs
+
+from . import html
+from .pipeline import split_names
+
+ASSET_TAGS = {"staticfile": False, "slimfile": True}
+BLOCK_TAGS = {"staticall": False, "slimall": True}
+
+
+@dataclass(frozen=True)
+class Place:
+    template: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.template}:{self.line}"
+
+
+@dataclass
+class Use:
+    """One asset (or bundle) a template will ask for: ``names`` built ``slim`` or not."""
+
+    names: tuple[str, ...]
+    slim: bool
+    places: list[Place] = field(default_factory=list)
+
+
+@dataclass
+class Skipped:
+    place: Place
+    reason: str
+
+
+@dataclass
+class Found:
+    uses: dict[tuple[tuple[str, ...], bool], Use] = field(default_factory=dict)
+    skipped: list[Skipped] = field(default_factory=list)
+    templates: int = 0
+
+    def add(self, names: tuple[str, ...], slim: bool, place: Place) -> None:
+        use = self.uses.setdefault((names, slim), Use(names, slim))
+        use.places.append(place)
+
+
+def template_dirs() -> list[str]:
+    """Every folder the project's Django template engines load from, project folders first."""
+    folders: list[str] = []
+    for engine in engines.all():
+        if not isinstance(engine, DjangoTemplates):
+            continue
+        candidates = [str(folder) for folder in engine.engine.dirs]
+        if engine.engine.app_dirs:
+            candidates += [str(folder) for folder in get_app_template_dirs("templates")]
+        folders += [folder for folder in candidates if folder not in folders and os.path.isdir(folder)]
+    return folders
+
+
+def display_path(path: str) -> str:
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
+
+
+def _template_files(folders: list[str]) -> Iterator[str]:
+    for folder in folders:
+        for dirpath, dirnames, filenames in os.walk(folder):
+            dirnames.sort()
+            for filename in sorted(filenames):
+                yield os.path.join(dirpath, filename)
+
+
+def _literal(bit: str) -> str | None:
+    if len(bit) >= 2 and bit[0] == bit[-1] and bit[0] in "'\"":
+        return bit[1:-1]
+    return None
+
+
+def _asset_tag(token: Token, found: Found, place: Place) -> None:
+    bits = token.split_contents()
+    slim = ASSET_TAGS[bits[0]]
+    literal = _literal(bits[1]) if len(bits) in (2, 4) else None
+    if literal is None:
+        found.skipped.append(Skipped(place, f"{{% {token.contents} %}}: the argument is not a literal string"))
+        return
+    names = split_names(literal)
+    if names:
+        found.add(names, slim, place)
+
+
+def _block(tokens: list[Token], start: int, found: Found, place: Place) -> int:
+    """Handle a block tag starting at ``tokens[start]``; return the index of its end tag."""
+    name = tokens[start].contents.split()[0]
+    body: list[str] = []
+    literal = True
+    index = start + 1
+    while index < len(tokens):
+        token = tokens[index]
+        if token.token_type == TokenType.BLOCK and token.contents.strip() == f"end{name}":
+            break
+        if token.token_type == TokenType.TEXT:
+            body.append(token.contents)
+        elif token.token_type != TokenType.COMMENT:
+            literal = False
+        index += 1
+    if not literal:
+        found.skipped.append(Skipped(place, f"{{% {name} %}}: its body holds variables or tags"))
+        return index
+    plan = html.plan_of("".join(body))
+    for run in plan.runs:
+        found.add(run.names, BLOCK_TAGS[name], place)
+    for image in plan.images:
+        found.add((html.strip_query(image.url),), False, place)
+    return index
+
+
+def scan_template(path: str, found: Found) -> None:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            source = handle.read()
+    except (UnicodeDecodeError, OSError):
+        return  # not a text template
+    if "django_static" not in source:
+        return
+    found.templates += 1
+    tokens = Lexer(source).tokenize()
+    shown = display_path(path)
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        if token.token_type == TokenType.BLOCK:
+            tag = token.contents.split()[0] if token.contents.split() else ""
+            place = Place(shown, token.lineno)
+            if tag in ASSET_TAGS:
+                _asset_tag(token, found, place)
+            elif tag in BLOCK_TAGS:
+                index = _block(tokens, index, found, place)
+        index += 1
+
+
+def find_uses(folders: list[str] | None = None) -> Found:
+    found = Found()
+    for path in _template_files(template_dirs() if folders is None else folders):
+        scan_template(path, found)
+    return found
