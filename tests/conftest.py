@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from django.template import Context, Template
 
-from django_static_pipe import html, pipeline
 from devservers.moto import isolate_aws_environment
+from django_static_pipe import html, pipeline
 
 # boto3 in this process (and any child) sees fake credentials and never the user's own AWS config.
 isolate_aws_environment()

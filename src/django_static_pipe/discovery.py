@@ -144,7 +144,7 @@ def scan_template(path: str, found: Found) -> None:
         token = tokens[index]
         if token.token_type == TokenType.BLOCK:
             tag = token.contents.split()[0] if token.contents.split() else ""
-            place = Place(shown, token.lineno)
+            place = Place(shown, token.lineno or 0)
             if tag in ASSET_TAGS:
                 _asset_tag(token, found, place)
             elif tag in BLOCK_TAGS:

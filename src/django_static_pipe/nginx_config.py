@@ -50,7 +50,9 @@ def options_from_settings(**overrides: object) -> NginxOptions:
     prefix = pipe_settings.name_prefix
     save = os.path.abspath(pipe_settings.save_prefix) if pipe_settings.save_prefix else ""
     media_url = str(getattr(settings, "MEDIA_URL", "/media/") or "/media/")
-    options = NginxOptions(save_folder=save, name_prefix=prefix, media_url=media_url, brotli=brotli_module() is not None)
+    options = NginxOptions(
+        save_folder=save, name_prefix=prefix, media_url=media_url, brotli=brotli_module() is not None
+    )
     for name, value in overrides.items():
         if value is not None:
             setattr(options, name, value)

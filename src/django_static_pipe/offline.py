@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from django.core.exceptions import SuspiciousFileOperation
 
@@ -21,6 +22,9 @@ from .discovery import Found, Use
 from .exceptions import StaticPipeError
 from .naming import split_name
 from .sources import normalize, resolve
+
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -47,8 +51,8 @@ def _build_one(names: tuple[str, ...], slim: bool) -> tuple[list[pipeline.Built]
 class _InProcess(Executor):
     """An executor that runs each task at once, for one core or one task."""
 
-    def submit(self, fn: Callable[..., object], /, *args: object, **kwargs: object) -> Future[object]:
-        future: Future[object] = Future()
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        future: Future[T] = Future()
         try:
             future.set_result(fn(*args, **kwargs))
         except BaseException as exc:  # pragma: no cover - _build_one catches what it expects
@@ -73,7 +77,7 @@ def build_all(found: Found, progress: Callable[[int, int, Use], None] | None = N
         futures = {executor.submit(_build_one, use.names, use.slim): use for use in uses}
         for done, future in enumerate(as_completed(futures), start=1):
             use = futures[future]
-            built, written, error = future.result()  # type: ignore[misc]
+            built, written, error = future.result()
             result.files_written += written
             for item in built:
                 result.entries[item.key] = item

@@ -13,7 +13,7 @@ import hashlib
 import logging
 import os
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
@@ -50,6 +50,7 @@ class Built:
     integrity: str | None = None
     notfound: bool = False
     source_bytes: int = 0
+    refs: tuple[str, ...] = ()  # keys of the outputs this one references (images and imports in CSS)
 
     @property
     def sources(self) -> tuple[str, ...]:
@@ -88,6 +89,12 @@ def split_names(argument: str) -> tuple[str, ...]:
 
 def make_key(names: Sequence[str], slim: bool) -> str:
     return ("slim:" if slim else "static:") + ";".join(names)
+
+
+def parse_key(key: str) -> tuple[tuple[str, ...], bool]:
+    """The inverse of :func:`make_key`."""
+    mode, _colon, joined = key.partition(":")
+    return split_names(joined), mode == "slim"
 
 
 def local_url_for(url_path: str) -> str:
@@ -173,7 +180,13 @@ def _produce(key: str, names: Sequence[str], slim: bool) -> tuple[Built, bool]:
     base_name = _output_name(normalized, slim)
     if len({split_name(name)[1].lower() for name in normalized}) > 1:  # a custom generator may not check
         raise BundleError(f"django-static-pipe: cannot combine files of different types: {'; '.join(normalized)}")
-    product = assemble(sources, slim, _nested)
+    refs: list[str] = []
+
+    def nested(name: str, nested_slim: bool) -> tuple[str, list[Fingerprint]]:
+        refs.append(make_key((name,), nested_slim))
+        return _nested(name, nested_slim)
+
+    product = assemble(sources, slim, nested)
     data = product.data
     if data is None and (pipe_settings.stamp == "content" or pipe_settings.sri):
         with open(product.link_to or "", "rb") as handle:
@@ -202,6 +215,7 @@ def _produce(key: str, names: Sequence[str], slim: bool) -> tuple[Built, bool]:
         fingerprints=tuple(dict.fromkeys(product.fingerprints)),
         integrity=integrity_of(data_for_hash) if data_for_hash is not None else None,
         source_bytes=sum(os.path.getsize(source.path) for source in sources),
+        refs=tuple(dict.fromkeys(refs)),
     )
     return built, new
 
@@ -236,6 +250,7 @@ def to_entry(built: Built, manifest: Manifest) -> dict[str, Any]:
         "sources": [[manifest.to_stored_path(path), mtime, size] for path, mtime, size in built.fingerprints],
         "integrity": built.integrity,
         "source_bytes": built.source_bytes,
+        "refs": list(built.refs),
     }
 
 
@@ -248,6 +263,7 @@ def _from_entry(key: str, entry: dict[str, Any], manifest: Manifest) -> Built:
         fingerprints=tuple((manifest.from_stored_path(p), int(m), int(s)) for p, m, s in entry["sources"]),
         integrity=entry.get("integrity"),
         source_bytes=int(entry.get("source_bytes", 0)),
+        refs=tuple(entry.get("refs", ())),
     )
 
 
@@ -267,6 +283,9 @@ def build(names: Sequence[str], slim: bool) -> Outcome:
     outcome = _build_checked(key, names, slim, remembered)
     if _session is not None and not outcome.built.notfound:
         _session[key] = outcome.built
+        for ref in outcome.built.refs:  # an up-to-date output still needs what it references recorded
+            if ref not in _session:
+                build(*parse_key(ref))
     return outcome
 
 
@@ -300,7 +319,8 @@ def offline_session() -> Iterator[dict[str, Built]]:
     output (nested references included) collected for the manifest the build then writes."""
     global _session
     reset()
-    _session = collected = {}
+    collected: dict[str, Built] = {}
+    _session = collected
     try:
         yield collected
     finally:

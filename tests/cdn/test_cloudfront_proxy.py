@@ -7,10 +7,10 @@ import time
 
 import pytest
 
+from devservers.faultproxy import FaultProxy
 from django_static_pipe.backends.cloudfront import CloudFrontProxy
 from tests.cdn.conftest import DOMAIN
 from tests.conftest import T0
-from devservers.faultproxy import FaultProxy
 
 pytestmark = pytest.mark.moto
 

@@ -43,7 +43,9 @@ class Command(BaseCommand):
             raise CommandError("DJANGO_STATIC is False: set it to True in the settings you deploy with, then build.")
         manifest_path = pipe_settings.manifest_path
         if manifest_path is None:
-            raise CommandError("There is no place for the manifest: set DJANGO_STATIC_SAVE_PREFIX or DJANGO_STATIC_MANIFEST_PATH.")
+            raise CommandError(
+                "There is no place for the manifest: set DJANGO_STATIC_SAVE_PREFIX or DJANGO_STATIC_MANIFEST_PATH."
+            )
         result = offline.build_all(found, progress=self._progress)
         if result.errors:
             raise CommandError("The build failed:\n  " + "\n  ".join(result.errors))
@@ -97,7 +99,9 @@ class Command(BaseCommand):
         proxy = load_proxy(dotted_path) if dotted_path else None
         upload_all = getattr(proxy, "upload_all", None)
         if upload_all is None:
-            raise CommandError(f"DJANGO_STATIC_FILE_PROXY = {dotted_path!r} cannot upload ahead of time (no upload_all).")
+            raise CommandError(
+                f"DJANGO_STATIC_FILE_PROXY = {dotted_path!r} cannot upload ahead of time (no upload_all)."
+            )
         files = [(local_url_for(b.url_path), b.filepath) for b in result.entries.values() if b.filepath]
         report = upload_all(files)
         self._say(

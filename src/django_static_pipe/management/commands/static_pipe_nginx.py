@@ -20,10 +20,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--full", action="store_true", help="print a whole nginx.conf, not only the locations")
         parser.add_argument("--listen", help="with --full: what the server listens on (default 8080)")
-        parser.add_argument("--upstream", help="with --full: Django's address, host:port or unix:/path (default 127.0.0.1:8000)")
+        parser.add_argument(
+            "--upstream", help="with --full: Django's address, host:port or unix:/path (default 127.0.0.1:8000)"
+        )
         parser.add_argument("--root", help="the folder of stamped files (default DJANGO_STATIC_SAVE_PREFIX)")
         parser.add_argument("--run-dir", help="with --full: folder for nginx's pid, logs and temporary files")
-        parser.add_argument("--brotli", choices=["auto", "on", "off"], default="auto", help="brotli_static (default: if installed)")
+        parser.add_argument(
+            "--brotli", choices=["auto", "on", "off"], default="auto", help="brotli_static (default: if installed)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not pipe_settings.name_prefix:
