@@ -129,3 +129,25 @@ def test_prune_the_bucket_keeps_named_and_newest(site, cdn, settings):
     assert len(cdn.keys()) == 5
     call_command("static_pipe_prune", "--cdn", "--keep", "1", "--delete", stdout=StringIO())
     assert cdn.keys() == sorted(["assets/readme.txt", f"assets/js/a.min.{T0}.js", newest_old])
+
+
+def test_build_upload_fills_the_cdn(moto_server, tmp_path):
+    from tests.deploy.conftest import EXAMPLE, example_env, run_manage
+
+    bucket = "build-" + __import__("uuid").uuid4().hex[:12]
+    boto3.client("s3", endpoint_url=moto_server.endpoint_url, region_name="us-east-1").create_bucket(Bucket=bucket)
+    env = example_env(
+        tmp_path / "var",
+        None,
+        EXAMPLE_CLOUDFRONT_BUCKET=bucket,
+        EXAMPLE_CLOUDFRONT_DOMAIN="d3example.cloudfront.test",
+        EXAMPLE_CLOUDFRONT_ENDPOINT_URL=moto_server.endpoint_url,
+        EXAMPLE_CLOUDFRONT_REGION="us-east-1",
+    )
+    result = run_manage(EXAMPLE, env, "static_pipe_build", "--upload")
+    assert "Uploaded 10, already present 0, not for the CDN 0, failed 0." in result.stdout
+    s3 = boto3.client("s3", endpoint_url=moto_server.endpoint_url, region_name="us-east-1")
+    keys = sorted(item["Key"] for item in s3.list_objects_v2(Bucket=bucket)["Contents"])
+    assert len(keys) == 10 and all(key.startswith("cache-forever/") for key in keys)
+    again = run_manage(EXAMPLE, env, "static_pipe_build", "--upload")
+    assert "Uploaded 0, already present 10" in again.stdout

@@ -133,3 +133,58 @@ def test_deploy_hook_creates_the_admin_once(example_copy, tmp_path):
         f"from django.contrib.auth import authenticate; print(authenticate(username='admin', password='{password}'))",
     ).stdout  # fmt: skip
     assert login.strip().splitlines()[-1] == "admin"
+
+
+def test_progress_bar_on_a_terminal(example_copy, env):
+    import pty
+
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, str(example_copy / "manage.py"), "static_pipe_build"],
+        env=env, cwd=example_copy, stdin=terminal, stdout=terminal, stderr=terminal,
+    )  # fmt: skip
+    os.close(terminal)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:  # the terminal closed: the command is done
+            break
+        if not chunk:
+            break
+        output += chunk
+    os.close(controller)
+    assert process.wait(timeout=60) == 0
+    text = output.decode()
+    assert "\r[" + "#" * 30 + "] 7/7 " in text  # the bar redrawn in place, full at the end
+    assert "\n[1/7]" not in text  # no plain lines on a terminal
+    assert "Built 10 files" in text
+
+
+def test_prune_keeps_the_manifest_and_the_newest_generations(example_copy, env, tmp_path):
+    run_manage(example_copy, env, "static_pipe_build")
+    save = tmp_path / "var" / "cache-forever" / "js"
+    current = sorted(p.name for p in save.glob("app.min.*.js"))
+    assert len(current) == 1
+    for age, stamp in enumerate(["aaaaaaaaaaaa", "bbbbbbbbbbbb", "cccccccccccc"], start=1):
+        old = save / f"app.min.{stamp}.js"
+        old.write_text("// an older build")
+        (save / f"app.min.{stamp}.js.gz").write_bytes(b"gz")
+        os.utime(old, (1_700_000_000 - age * 100, 1_700_000_000 - age * 100))
+    dry = run_manage(example_copy, env, "static_pipe_prune", "--keep", "1", "--dry-run").stdout
+    assert dry.splitlines() == [
+        f"would remove {save}/app.min.bbbbbbbbbbbb.js",
+        f"would remove {save}/app.min.cccccccccccc.js",
+        "2 outputs would be removed (dry run).",
+    ]
+    assert len(list(save.glob("app.min.*"))) == 9  # the current one has .gz and .br siblings
+    result = run_manage(example_copy, env, "static_pipe_prune", "--keep", "1").stdout
+    assert result.strip() == "Removed 2 outputs (4 files with their siblings)."
+    left = sorted(p.name for p in save.glob("app.min.*.js"))
+    assert left == sorted([*current, "app.min.aaaaaaaaaaaa.js"])
+    assert not (save / "app.min.cccccccccccc.js.gz").exists()
+
+
+def test_prune_needs_a_manifest(example_copy, env):
+    result = run_manage(example_copy, env, "static_pipe_prune", check=False)
+    assert result.returncode == 1 and "run `manage.py static_pipe_build` first" in result.stderr
