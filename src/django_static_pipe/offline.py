@@ -23,7 +23,6 @@ from .exceptions import StaticPipeError
 from .naming import split_name
 from .sources import normalize, resolve
 
-
 T = TypeVar("T")
 
 
