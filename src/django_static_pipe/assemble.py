@@ -20,6 +20,7 @@ from . import css
 from .conf import pipe_settings
 from .exceptions import AssetTooLargeError, BundleError, MissingAssetWarning
 from .minify import minifier_for, minify
+from .minify_guards import is_strict_script
 from .naming import is_minified_name, split_name
 from .sources import Source, resolve
 
@@ -220,3 +221,20 @@ def assemble(members: Sequence[Source], slim: bool, nested: NestedBuilder) -> Pr
         return Product(data=None, link_to=source.path, fingerprints=[fingerprint(source.path)])
     data, own = read_source(source)
     return Product(data=data, fingerprints=[own])
+
+
+def strict_mode_runs(members: Sequence[Source]) -> list[list[int]]:
+    """Indexes of ``members`` grouped into consecutive runs of the same strictness.
+
+    One run means the scripts can be joined; several mean joining would change what they do.
+    """
+    runs: list[list[int]] = []
+    previous: bool | None = None
+    for index, source in enumerate(members):
+        data, _own = read_source(source)
+        strict = is_strict_script(_decode(data))
+        if strict is not previous:
+            runs.append([])
+            previous = strict
+        runs[-1].append(index)
+    return runs

@@ -219,20 +219,17 @@ def process_block(body: str, *, slim: bool) -> str:
     edits: list[tuple[int, int, str]] = []
     sri = pipe_settings.sri
     for run in plan.runs:
-        outcome = pipeline.build(run.names, slim)
-        url = pipeline.render(outcome)
         first = run.members[0]
-        extra = ""
-        if sri and not outcome.built.notfound:
-            integrity = pipeline.with_integrity(outcome.built)
-            extra = f' integrity="{integrity}" crossorigin="anonymous"' if integrity else ""
-        edits.append(
-            (
-                first.start,
-                first.start + len(first.start_tag),
-                _with_url(first.start_tag, first.url_attribute, url, extra),
-            )
-        )
+        outcome = pipeline.build(run.names, slim)
+        # Scripts of different strictness become one tag per group, in order, where the run stood.
+        parts = [pipeline.build(segment, slim) for segment in outcome.built.segments] or [outcome]
+        tags = [_emitted_tag(first, part, sri) for part in parts]
+        if first.kind == "script":
+            indent = body[body.rfind("\n", 0, first.start) + 1 : first.start]
+            replacement = ("\n" + indent).join(tag + "</script>" for tag in tags)
+            edits.append((first.start, first.end, replacement))
+        else:
+            edits.append((first.start, first.start + len(first.start_tag), tags[0]))
         for member in run.members[1:]:
             start, end = _whole_line(body, member.start, member.end)
             edits.append((start, end, ""))
@@ -240,6 +237,15 @@ def process_block(body: str, *, slim: bool) -> str:
         url = pipeline.url_for(strip_query(image.url), slim=False, from_tag=True)
         edits.append((image.start, image.end, _with_url(image.start_tag, "src", url)))
     return _apply(body, edits)
+
+
+def _emitted_tag(first: Element, outcome: pipeline.Outcome, sri: bool) -> str:
+    """``first``'s start tag with the built URL, and the SRI attributes when asked for."""
+    extra = ""
+    if sri and not outcome.built.notfound:
+        integrity = pipeline.with_integrity(outcome.built)
+        extra = f' integrity="{integrity}" crossorigin="anonymous"' if integrity else ""
+    return _with_url(first.start_tag, first.url_attribute, pipeline.render(outcome), extra)
 
 
 def _apply(body: str, edits: list[tuple[int, int, str]]) -> str:

@@ -17,6 +17,7 @@ from django.utils.module_loading import import_string
 
 from .conf import pipe_settings
 from .exceptions import MinifyWarning
+from .minify_guards import js_trap, repair_css
 
 logger = logging.getLogger("django_static_pipe")
 
@@ -45,12 +46,24 @@ def minify(extension: str, text: str, origin: str) -> str:
     if minifier is None:
         return text
     try:
-        return minifier(text)
+        minified = minifier(text)
     except Exception as exc:  # a third-party minifier may raise anything; the page must still render
-        message = f"django-static-pipe: minifying {origin} failed ({exc!r}); it is served unminified."
-        logger.warning(message)
-        warnings.warn(message, MinifyWarning, stacklevel=2)
-        return text
+        return _unminified(text, f"minifying {origin} failed ({exc!r})")
+    extension = extension.lower()
+    if extension in (".js", ".mjs"):
+        trap = js_trap(text, minified)
+        if trap:
+            return _unminified(text, f"{origin} is not minified: {trap}")
+    elif extension == ".css":
+        minified = repair_css(minified)
+    return minified
+
+
+def _unminified(text: str, why: str) -> str:
+    message = f"django-static-pipe: {why}; it is served unminified."
+    logger.warning(message)
+    warnings.warn(message, MinifyWarning, stacklevel=3)
+    return text
 
 
 # Elements whose content is whitespace-sensitive or not HTML: never touched by minify_html.

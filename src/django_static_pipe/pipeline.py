@@ -23,7 +23,7 @@ from django.core.exceptions import ImproperlyConfigured, SuspiciousFileOperation
 from django.utils.module_loading import import_string
 
 from . import locks, writer
-from .assemble import Fingerprint, assemble
+from .assemble import Fingerprint, assemble, fingerprint, strict_mode_runs
 from .conf import pipe_settings
 from .exceptions import BundleError, MissingAssetError, MissingAssetWarning
 from .manifest import Manifest, get_manifest
@@ -51,6 +51,9 @@ class Built:
     notfound: bool = False
     source_bytes: int = 0
     refs: tuple[str, ...] = ()  # keys of the outputs this one references (images and imports in CSS)
+    # Set instead of a file when scripts of different strictness were asked to be joined: the
+    # consecutive groups that can be joined, each an asset of its own.
+    segments: tuple[tuple[str, ...], ...] = ()
 
     @property
     def sources(self) -> tuple[str, ...]:
@@ -177,6 +180,20 @@ def _produce(key: str, names: Sequence[str], slim: bool) -> tuple[Built, bool]:
             f"django-static-pipe: {', '.join(missing)} not found; the bundle is {'; '.join(normalized)}."
         )
     sources = [source for source in found if source is not None]
+    if len(sources) > 1 and split_name(normalized[0])[1].lower() in (".js", ".mjs"):
+        runs = strict_mode_runs(sources)
+        if len(runs) > 1:
+            segments = tuple(tuple(names[i] for i in run) for run in runs)
+            marker = Built(
+                key=key,
+                url_path="",
+                local_url="",
+                filepath=None,
+                fingerprints=tuple(fingerprint(source.path) for source in sources),
+                refs=tuple(make_key(segment, slim) for segment in segments),
+                segments=segments,
+            )
+            return marker, False
     base_name = _output_name(normalized, slim)
     if len({split_name(name)[1].lower() for name in normalized}) > 1:  # a custom generator may not check
         raise BundleError(f"django-static-pipe: cannot combine files of different types: {'; '.join(normalized)}")
@@ -222,7 +239,7 @@ def _produce(key: str, names: Sequence[str], slim: bool) -> tuple[Built, bool]:
 
 def _still_valid(built: Built) -> bool:
     """True when no source changed since ``built`` and its output is still on disk."""
-    if built.notfound or built.filepath is None or not os.path.lexists(built.filepath):
+    if built.notfound or (not built.segments and (built.filepath is None or not os.path.lexists(built.filepath))):
         return False
     for path, mtime_ns, size in built.fingerprints:
         try:
@@ -243,14 +260,14 @@ def _manifest(*, for_reading: bool = False) -> Manifest | None:
 
 
 def to_entry(built: Built, manifest: Manifest) -> dict[str, Any]:
-    assert built.filepath is not None
     return {
         "path": built.url_path,
-        "file": manifest.to_stored_path(built.filepath),
+        "file": manifest.to_stored_path(built.filepath) if built.filepath else None,
         "sources": [[manifest.to_stored_path(path), mtime, size] for path, mtime, size in built.fingerprints],
         "integrity": built.integrity,
         "source_bytes": built.source_bytes,
         "refs": list(built.refs),
+        **({"segments": [list(segment) for segment in built.segments]} if built.segments else {}),
     }
 
 
@@ -259,11 +276,12 @@ def _from_entry(key: str, entry: dict[str, Any], manifest: Manifest) -> Built:
         key=key,
         url_path=entry["path"],
         local_url=local_url_for(entry["path"]),
-        filepath=manifest.from_stored_path(entry["file"]),
+        filepath=manifest.from_stored_path(entry["file"]) if entry.get("file") else None,
         fingerprints=tuple((manifest.from_stored_path(p), int(m), int(s)) for p, m, s in entry["sources"]),
         integrity=entry.get("integrity"),
         source_bytes=int(entry.get("source_bytes", 0)),
         refs=tuple(entry.get("refs", ())),
+        segments=tuple(tuple(segment) for segment in entry.get("segments", ())),
     )
 
 
@@ -289,6 +307,16 @@ def build(names: Sequence[str], slim: bool) -> Outcome:
     return outcome
 
 
+def _built_meanwhile(key: str, previous: Built | None, manifest: Manifest | None) -> Built | None:
+    candidate = _memo.get(key)
+    if (candidate is None or candidate is previous) and manifest is not None:
+        entry = manifest.get(key)
+        candidate = _from_entry(key, entry, manifest) if entry is not None else None
+    if candidate is None or candidate == previous:
+        return None
+    return candidate if _still_valid(candidate) else None
+
+
 def _build_checked(key: str, names: Sequence[str], slim: bool, previous: Built | None) -> Outcome:
     debug = pipe_settings.debug or _session is not None
     manifest = _manifest(for_reading=_session is not None)
@@ -303,6 +331,11 @@ def _build_checked(key: str, names: Sequence[str], slim: bool, previous: Built |
         _memo[key] = previous
         return Outcome(previous, new=False, changed=False, checked=True)
     with locks.exclusive(f"build:{pipe_settings.save_prefix}:{key}"):
+        # Another thread or process may have built it while this one waited for the lock.
+        done = _built_meanwhile(key, previous, manifest)
+        if done is not None:
+            _memo[key] = done
+            return Outcome(done, new=False, changed=False, checked=True)
         built, new = _produce(key, names, slim)
     changed = previous is not None and not previous.notfound and previous.url_path != built.url_path
     if changed and debug and previous is not None:
@@ -367,4 +400,16 @@ def url_for(argument: str, *, slim: bool, from_tag: bool) -> str:
         return url if from_tag else call_proxy(url, disabled=True)
     if len(names) == 1 and not is_local(names[0]):
         return names[0]
-    return render(build(names, slim))
+    outcome = build(names, slim)
+    if outcome.built.segments:
+        raise BundleError(mixed_strictness_message(outcome.built.segments))
+    return render(outcome)
+
+
+def mixed_strictness_message(segments: Sequence[Sequence[str]]) -> str:
+    groups = " | ".join("; ".join(segment) for segment in segments)
+    return (
+        "django-static-pipe: these scripts cannot be joined into one file without changing what they do: "
+        "some start with 'use strict' and some do not, and a joined file has one mode. Bundle each group "
+        f"separately: {groups}"
+    )

@@ -24,8 +24,19 @@ SIBLING_SUFFIXES = {"gzip": ".gz", "br": ".br"}
 files_written = 0
 
 
+_cleaned_folders: set[str] = set()
+
+
+def _temp_prefix() -> str:
+    # The writer's pid is in the name, so a later process can tell a dead writer's leftovers.
+    return f"{TEMP_PREFIX}{os.getpid()}-"
+
+
 def _temp_path(folder: str) -> tuple[int, str]:
-    return tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".tmp", dir=folder)
+    if folder not in _cleaned_folders:
+        _cleaned_folders.add(folder)
+        remove_stale_temporaries(folder, recursive=False)
+    return tempfile.mkstemp(prefix=_temp_prefix(), suffix=".tmp", dir=folder)
 
 
 def write_atomic(path: str, data: bytes) -> None:
@@ -57,7 +68,7 @@ def symlink_atomic(target: str, path: str) -> None:
     folder = os.path.dirname(path)
     os.makedirs(folder, exist_ok=True)
     for _attempt in range(10):
-        temp = os.path.join(folder, f"{TEMP_PREFIX}{os.getpid()}-{time.monotonic_ns()}.lnk")
+        temp = os.path.join(folder, f"{_temp_prefix()}{time.monotonic_ns()}.lnk")
         try:
             os.symlink(target, temp)
         except FileExistsError:  # pragma: no cover - a clash of pid and nanosecond clock
@@ -132,17 +143,42 @@ def remove_output(path: str) -> list[str]:
     return removed
 
 
-def remove_stale_temporaries(folder: str, older_than_seconds: float = 60.0) -> list[str]:
-    """Remove temporary files that a killed process left under ``folder``; return their paths."""
+def _writer_is_gone(filename: str) -> bool:
+    pid_text = filename[len(TEMP_PREFIX) :].split("-", 1)[0]
+    if not pid_text.isdigit():
+        return True
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
+
+
+def remove_stale_temporaries(folder: str, *, older_than_seconds: float = 3600.0, recursive: bool = True) -> list[str]:
+    """Remove the temporary files a killed process left under ``folder``; return their paths.
+
+    A temporary file goes when the process named in it is gone, or when it is older than
+    ``older_than_seconds`` (a writer on another machine sharing the folder).
+    """
     removed: list[str] = []
     limit = time.time() - older_than_seconds
-    for dirpath, _dirnames, filenames in os.walk(folder):
+    walker = os.walk(folder) if recursive else [(folder, [], _listdir(folder))]
+    for dirpath, _dirnames, filenames in walker:
         for filename in filenames:
             if not filename.startswith(TEMP_PREFIX):
                 continue
             candidate = os.path.join(dirpath, filename)
             with contextlib.suppress(OSError):
-                if os.lstat(candidate).st_mtime < limit:
+                if _writer_is_gone(filename) or os.lstat(candidate).st_mtime < limit:
                     os.unlink(candidate)
                     removed.append(candidate)
     return removed
+
+
+def _listdir(folder: str) -> list[str]:
+    try:
+        return os.listdir(folder)
+    except OSError:
+        return []

@@ -179,3 +179,25 @@ def test_attribute_values_are_escaped(site, settings):
     settings.DJANGO_STATIC_MEDIA_URL = "https://static.test/?a=1&b="
     out = site.render('{% slimall %}<script src="/js/a.js"></script>{% endslimall %}')
     assert out == f'<script src="https://static.test/?a=1&amp;b=/js/a.min.{T0}.js"></script>'
+
+
+def test_scripts_of_different_strictness_get_one_tag_per_group(site):
+    source = """{% slimall %}
+    <script src="/js/a.js"></script>
+    <script src="/js/strict.js"></script>
+    <script src="/js/strict2.js"></script>
+    <script src="/js/b.js"></script>
+{% endslimall %}"""
+    assert site.render(source) == f"""
+    <script src="/js/a.min.{T0}.js"></script>
+    <script src="/js/strict_strict2.min.{T0}.js"></script>
+    <script src="/js/b.min.{T0}.js"></script>
+"""
+
+
+def test_an_explicit_bundle_of_mixed_strictness_is_refused(site):
+    from django_static_pipe.exceptions import BundleError
+
+    with pytest.raises(BundleError, match=r"'use strict'.*/js/a\.js \| /js/strict\.js; /js/strict2\.js"):
+        site.render('{% slimfile "/js/a.js; /js/strict.js; /js/strict2.js" %}')
+    assert site.render('{% slimfile "/js/strict.js; /js/strict2.js" %}') == f"/js/strict_strict2.min.{T0}.js"

@@ -83,3 +83,14 @@ def test_missing_files_are_not_recorded(manifest_site):
     with pytest.warns(Warning):
         site.render('{% staticfile "/img/gone.png" %}')
     assert list(read_manifest(site)["entries"]) == ["static:/img/bg.png"]
+
+
+def test_a_split_run_is_served_from_the_manifest_alone(manifest_site):
+    site = manifest_site
+    source = '{% slimall %}<script src="/js/a.js"></script><script src="/js/strict.js"></script>{% endslimall %}'
+    first = site.render(source)
+    assert first.count("<script") == 2
+    pipeline.reset()
+    os.unlink(site.root / "js/a.js")
+    os.unlink(site.root / "js/strict.js")
+    assert site.render(source) == first

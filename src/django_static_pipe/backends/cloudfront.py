@@ -118,7 +118,11 @@ class CloudFrontProxy:
         path = urlsplit(uri).path
         if not config.wants(path):
             return uri
-        key = config.object_key(path)
+        try:
+            key = config.object_key(path)
+        except ValueError:
+            logger.warning("django-static-pipe: %r cannot be a CDN key; using the local URL.", uri)
+            return uri
         try:
             slowmap = self.slowmap(config)
             cdn_url = slowmap.get(key)

@@ -5,6 +5,7 @@ Importing this module does not import boto3, so the system checks can use it on 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -52,8 +53,15 @@ class CloudFrontConfig:
     slowmap: str
 
     def object_key(self, url_path: str) -> str:
-        """``assets`` + ``/css/a.1.css`` → ``assets/css/a.1.css``; no prefix → ``css/a.1.css``."""
+        """``assets`` + ``/css/a.1.css`` → ``assets/css/a.1.css``; no prefix → ``css/a.1.css``.
+
+        A path with empty, ``.`` or ``..`` segments, a backslash or a control character raises
+        ``ValueError``: S3 would store it literally, but a CDN in front may resolve it elsewhere.
+        """
         path = url_path.lstrip("/")
+        segments = path.split("/")
+        if not path or any(s in ("", ".", "..") for s in segments) or re.search(r"[\x00-\x1f\x7f\\]", path):
+            raise ValueError(f"{url_path!r} is not a plain path for an S3 key")
         prefix = self.key_prefix.strip("/")
         return f"{prefix}/{path}" if prefix else path
 

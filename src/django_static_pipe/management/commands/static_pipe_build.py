@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -11,6 +12,7 @@ from ...conf import pipe_settings
 from ...discovery import Use, find_uses
 from ...manifest import get_manifest
 from ...pipeline import local_url_for, to_entry
+from ...writer import remove_stale_temporaries
 
 BAR_WIDTH = 30
 
@@ -46,6 +48,10 @@ class Command(BaseCommand):
             raise CommandError(
                 "There is no place for the manifest: set DJANGO_STATIC_SAVE_PREFIX or DJANGO_STATIC_MANIFEST_PATH."
             )
+        if pipe_settings.save_prefix and os.path.isdir(pipe_settings.save_prefix):
+            leftovers = remove_stale_temporaries(pipe_settings.save_prefix)
+            if leftovers:
+                self._say(f"removed {len(leftovers)} temporary files left by an interrupted build", level=1)
         result = offline.build_all(found, progress=self._progress)
         if result.errors:
             raise CommandError("The build failed:\n  " + "\n  ".join(result.errors))

@@ -34,8 +34,8 @@ class Command(BaseCommand):
             )
         manifest = get_manifest(path)
         entries = manifest.entries()
-        files = {manifest.from_stored_path(entry["file"]) for entry in entries.values()}
-        url_paths = [entry["path"] for entry in entries.values()]
+        files = {manifest.from_stored_path(entry["file"]) for entry in entries.values() if entry.get("file")}
+        url_paths = [entry["path"] for entry in entries.values() if entry.get("path")]
         return files, url_paths
 
     def handle(self, *args: Any, **options: Any) -> None:
