@@ -71,6 +71,9 @@ class Outcome:
 
 
 _memo: dict[str, Built] = {}
+#: Outputs this process has produced (sources read and assembled): a herd of cold workers should
+#: produce each output once between them.
+outputs_produced = 0
 # During an offline build: every build checks its sources and is collected here for the manifest.
 _session: dict[str, Built] | None = None
 
@@ -170,6 +173,8 @@ def _nested(name: str, slim: bool) -> tuple[str, list[Fingerprint]]:
 
 def _produce(key: str, names: Sequence[str], slim: bool) -> tuple[Built, bool]:
     """Build the output from the sources; return it and whether a file was written."""
+    global outputs_produced
+    outputs_produced += 1
     normalized = [normalize(name) for name in names]
     found = [resolve(name) for name in normalized]
     if len(found) == 1 and found[0] is None:
@@ -337,12 +342,13 @@ def _build_checked(key: str, names: Sequence[str], slim: bool, previous: Built |
             _memo[key] = done
             return Outcome(done, new=False, changed=False, checked=True)
         built, new = _produce(key, names, slim)
+        # Recorded before the lock is released, so whoever waited for it finds the build done.
+        _memo[key] = built
+        if manifest is not None and not built.notfound and _session is None:
+            manifest.update({key: to_entry(built, manifest)})
     changed = previous is not None and not previous.notfound and previous.url_path != built.url_path
     if changed and debug and previous is not None:
         _remove_replaced(previous, built)
-    _memo[key] = built
-    if manifest is not None and not built.notfound and _session is None:
-        manifest.update({key: to_entry(built, manifest)})
     return Outcome(built, new=new, changed=changed, checked=True)
 
 

@@ -1,0 +1,89 @@
+"""A herd: 50 concurrent cold renders of one page across several processes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import threading
+import traceback
+
+from django.template import Context, Template
+
+from django_static_pipe import pipeline, writer
+from tests.hardening.figures import record
+
+PROCESSES = 5
+THREADS = 10
+PAGE = """{% load django_static %}{% slimall %}
+<link rel="stylesheet" href="/css/imports.css">
+<link rel="stylesheet" href="/css/layout.css">
+<link rel="stylesheet" href="/css/print.css" media="print">
+<script src="/js/a.js"></script>
+<script src="/js/b.js"></script>
+<script src="/js/strict.js"></script>
+<img src="/img/photo.png">
+{% endslimall %}{% slimfile "/css/unicode.css" %}"""
+
+
+def _worker(barrier, results) -> None:
+    pipeline.reset()  # a cold worker: nothing remembered
+    pages: list[str] = []
+    errors: list[str] = []
+    ready = threading.Barrier(THREADS)
+
+    def render() -> None:
+        try:
+            ready.wait()
+            pages.append(Template(PAGE).render(Context()))
+        except Exception:
+            errors.append(traceback.format_exc())
+
+    threads = [threading.Thread(target=render) for _ in range(THREADS)]
+    barrier.wait()  # every process starts its threads together
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    results.put(json.dumps({"pages": pages, "errors": errors, "produced": pipeline.outputs_produced,
+                            "written": writer.files_written}))  # fmt: skip
+
+
+def digest_tree(folder) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != "static-pipe-manifest.json"
+    }
+
+
+def test_fifty_cold_renders_build_each_output_once(site, settings, tmp_path):
+    settings.DEBUG = False
+    settings.DJANGO_STATIC_STAMP = "content"
+    settings.DJANGO_STATIC_USE_MANIFEST_FILE = True
+    context = multiprocessing.get_context("fork")
+    barrier = context.Barrier(PROCESSES)
+    results = context.Queue()
+    workers = [context.Process(target=_worker, args=(barrier, results)) for _ in range(PROCESSES)]
+    for worker in workers:
+        worker.start()
+    reports = [json.loads(results.get(timeout=120)) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=30)
+        assert worker.exitcode == 0
+    errors = [error for report in reports for error in report["errors"]]
+    pages = [page for report in reports for page in report["pages"]]
+    assert errors == []
+    assert len(pages) == PROCESSES * THREADS == 50
+    assert len(set(pages)) == 1  # every render saw the same names
+    manifest = json.loads((site.out / "static-pipe-manifest.json").read_text())["entries"]
+    produced = sum(report["produced"] for report in reports)
+    assert produced == len(manifest)  # exactly one build per output across the whole herd
+    # The herd's files are byte for byte what one quiet build makes.
+    herd = digest_tree(site.out)
+    settings.DJANGO_STATIC_SAVE_PREFIX = str(tmp_path / "quiet")
+    pipeline.reset()
+    assert Template(PAGE).render(Context()) == pages[0]
+    assert digest_tree(tmp_path / "quiet") == herd
+    record("herd", renders=len(pages), processes=PROCESSES, errors=len(errors), outputs=len(manifest),
+           builds=produced, distinct_pages=len(set(pages)))  # fmt: skip
