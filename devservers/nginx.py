@@ -34,11 +34,12 @@ class Nginx:
         binary = nginx_binary()
         if binary is None:
             raise RuntimeError("nginx is not installed: apt-get install nginx-light libnginx-mod-http-brotli-static")
-        self.process = subprocess.Popen(
-            [binary, "-c", self.config_path, "-g", "daemon off; master_process on;"],
-            stdout=subprocess.DEVNULL,
-            stderr=open(os.path.join(self.run_dir, "stderr.log"), "ab"),  # noqa: SIM115 - closed with the process
-        )
+        with open(os.path.join(self.run_dir, "stderr.log"), "ab") as stderr:
+            self.process = subprocess.Popen(
+                [binary, "-c", self.config_path, "-g", "daemon off; master_process on;"],
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+            )
         if not wait_for_port("127.0.0.1", self.port, timeout=20, process=self.process):
             raise RuntimeError(f"nginx did not start; see {self.run_dir}/error.log and stderr.log")
         return self

@@ -216,8 +216,10 @@ def assemble(members: Sequence[Source], slim: bool, nested: NestedBuilder) -> Pr
     minifies = slim and not is_minified_name(source.name) and minifier_for(extension) is not None
     if len(members) > 1 or minifies:
         return assemble_text(members, extension, slim)
-    # A single file passed through as it is: a symlink to the source, or a copy of it.
-    if pipe_settings.use_symlink:
+    # A single file passed through as it is: a symlink to the source, or a copy of it. A symlink
+    # follows its source when that changes, so it is not used when the name or an SRI hash promises
+    # the content (content stamps, DJANGO_STATIC_SRI): there a copy keeps the promise.
+    if pipe_settings.use_symlink and pipe_settings.stamp == "mtime" and not pipe_settings.sri:
         return Product(data=None, link_to=source.path, fingerprints=[fingerprint(source.path)])
     data, own = read_source(source)
     return Product(data=data, fingerprints=[own])

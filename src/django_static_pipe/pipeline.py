@@ -347,7 +347,9 @@ def _build_checked(key: str, names: Sequence[str], slim: bool, previous: Built |
         if manifest is not None and not built.notfound and _session is None:
             manifest.update({key: to_entry(built, manifest)})
     changed = previous is not None and not previous.notfound and previous.url_path != built.url_path
-    if changed and debug and previous is not None:
+    # Only a developer's DEBUG render removes what it replaced; a deploy's build leaves old outputs to
+    # static_pipe_prune, since pages rendered from the current manifest still name them.
+    if changed and pipe_settings.debug and _session is None and previous is not None:
         _remove_replaced(previous, built)
     return Outcome(built, new=new, changed=changed, checked=True)
 

@@ -92,6 +92,14 @@ def test_content_stamp_is_12_hex_of_the_output_hash(site, settings):
     assert hashlib.sha256(site.output(url).read_bytes()).hexdigest()[:12] == match.group(1)
 
 
+def test_content_stamped_files_are_copies_so_the_name_keeps_its_promise(site, settings):
+    settings.DJANGO_STATIC_STAMP = "content"
+    url = site.render('{% staticfile "/img/bg.png" %}')
+    assert not site.output(url).is_symlink()
+    site.write("/img/bg.png", b"changed in place")
+    assert site.output(url).read_bytes() != b"changed in place"
+
+
 def test_content_stamp_does_not_depend_on_mtime(site, settings):
     settings.DJANGO_STATIC_STAMP = "content"
     settings.DEBUG = True
