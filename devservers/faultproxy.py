@@ -154,6 +154,6 @@ class FaultProxy:
 
         back = threading.Thread(target=pump, args=(upstream, client, drip), daemon=True)
         back.start()
-        pump(client, upstream, False)
+        pump(client, upstream, drip)
         back.join()
         upstream.close()

@@ -18,7 +18,10 @@ ensure_venv() {
     if [ ! -e "$stamp" ]; then
         say "installing Python packages into $VENV"
         "$VENV/bin/python" -m pip install --quiet --upgrade pip
-        "$VENV/bin/python" -m pip install --quiet -e "$REPO[test,example]"
+        # The XStatic packages build with pkg_resources, which setuptools 81 removed.
+        local constraints="$VENV/build-constraints.txt"
+        echo "setuptools<81" > "$constraints"
+        PIP_CONSTRAINT="$constraints" "$VENV/bin/python" -m pip install --quiet -e "$REPO[test,example]"
         touch "$stamp"
     fi
 }
@@ -30,6 +33,7 @@ ensure_debian_packages() {
     if [ "${1:-}" = "browser" ]; then
         command -v chromium >/dev/null 2>&1 || missing+=(chromium)
         command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+        command -v node >/dev/null 2>&1 || command -v nodejs >/dev/null 2>&1 || missing+=(nodejs)
     fi
     [ ${#missing[@]} -eq 0 ] && return 0
     if ! command -v apt-get >/dev/null 2>&1; then

@@ -12,7 +12,24 @@ import re
 
 _IDENTIFIER_END = re.compile(r"[\w$)\]]")
 # After these words a "/" starts a regular expression, not a division.
-_REGEX_AFTER_WORDS = frozenset({"return", "typeof", "instanceof", "in", "of", "new", "delete", "void", "throw", "case", "do", "else", "yield", "await"})  # fmt: skip
+_REGEX_AFTER_WORDS = frozenset(
+    {
+        "return",
+        "typeof",
+        "instanceof",
+        "in",
+        "of",
+        "new",
+        "delete",
+        "void",
+        "throw",
+        "case",
+        "do",
+        "else",
+        "yield",
+        "await",
+    }
+)
 
 
 def _skip_string(text: str, index: int, quote: str) -> int:

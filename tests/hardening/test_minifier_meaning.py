@@ -10,15 +10,15 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-from django_static_pipe import slimfile
 from django.template import Context, Template
 
+from django_static_pipe import slimfile
 from django_static_pipe.exceptions import BundleError, MinifyWarning
 from tests.hardening import corpus
 from tests.hardening.figures import record
 
 FINGERPRINT_JS = Path(__file__).with_name("vm_fingerprint.js")
+DATA_SVG = "data:image/svg+xml;utf8,<svg xmlns='http://www.w3.org/2000/svg'><path d='M 0 0 L 10 10'/></svg>"
 
 
 def node() -> str:
@@ -30,7 +30,9 @@ def node() -> str:
 def fingerprints(runs: list[list[Path]], tmp_path: Path) -> list[dict]:
     spec = tmp_path / f"runs-{len(list(tmp_path.iterdir()))}.json"
     spec.write_text(json.dumps([[str(path) for path in run] for run in runs]))
-    output = subprocess.run([node(), str(FINGERPRINT_JS), str(spec)], capture_output=True, text=True, timeout=600, check=True)
+    output = subprocess.run(
+        [node(), str(FINGERPRINT_JS), str(spec)], capture_output=True, text=True, timeout=600, check=True
+    )
     return json.loads(output.stdout)
 
 
@@ -69,7 +71,11 @@ def test_combined_bundles_mean_the_same_as_their_members_in_order(corpus_site, t
     bundles = [
         ["/jquery/jquery.js", "/admin/js/jquery.init.js", "/admin/js/actions.js", "/admin/js/urlify.js"],
         ["/admin/js/core.js", "/admin/js/calendar.js", "/admin/js/admin/DateTimeShortcuts.js"],
-        ["/admin/js/vendor/xregexp/xregexp.js", "/admin/js/vendor/select2/select2.full.js", "/admin/js/autocomplete.js"],
+        [
+            "/admin/js/vendor/xregexp/xregexp.js",
+            "/admin/js/vendor/select2/select2.full.js",
+            "/admin/js/autocomplete.js",
+        ],
         ["/bootstrap/js/bootstrap.bundle.js", "/admin/js/theme.js", "/admin/js/nav_sidebar.js"],
     ]
     emitted = []
@@ -124,12 +130,12 @@ def test_css_traps(site):
     site.write(
         "/css/tricky.css",
         ".c { width: calc( 100% - 2px ); margin: clamp(1rem, 2vw + 1rem, 3rem) }\n"
-        ".d { background: url(\"data:image/svg+xml;utf8,<svg xmlns='http://www.w3.org/2000/svg'><path d='M 0 0 L 10 10'/></svg>\") }",
+        f'.d {{ background: url("{DATA_SVG}") }}',
     )
     url = site.render('{% slimfile "/css/tricky.css; /css/next.css" %}')
     assert site.output(url).read_text() == (
         ".c{width:calc(100% - 2px);margin:clamp(1rem,2vw + 1rem,3rem)}"
-        ".d{background:url(\"data:image/svg+xml;utf8,<svg xmlns='http://www.w3.org/2000/svg'><path d='M 0 0 L 10 10'/></svg>\")}\n"
+        f'.d{{background:url("{DATA_SVG}")}}\n'
         ".next{color:green}"
     )
     url = site.render('{% slimfile "/css/ends-with-import.css; /css/next.css" %}')

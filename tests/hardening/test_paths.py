@@ -47,7 +47,9 @@ def encodings(name: str) -> list[str]:
 
 
 def hostile_names() -> list[str]:
-    names = {variant for base, target in itertools.product(BASES, TARGETS) for variant in encodings(base.format(t=target))}
+    names = {
+        variant for base, target in itertools.product(BASES, TARGETS) for variant in encodings(base.format(t=target))
+    }
     names |= {"a" * 4000 + ".css", "../" * 1000 + "secret.txt", "/" + "x/" * 1500, "./", "/./", "///", " ", ".%2f"}
     return sorted(names)
 
@@ -68,8 +70,12 @@ class FileAccess:
         if event == "open" and args and isinstance(args[0], (str, bytes, os.PathLike)):
             self.paths.append((event, os.fsdecode(args[0])))
         elif event in ("os.rename", "os.replace", "os.symlink", "os.link"):
-            self.paths.extend((event, os.fsdecode(arg)) for arg in args[:2] if isinstance(arg, (str, bytes, os.PathLike)))
-        elif event in ("os.remove", "os.unlink", "os.mkdir", "os.rmdir") and isinstance(args[0], (str, bytes, os.PathLike)):
+            self.paths.extend(
+                (event, os.fsdecode(arg)) for arg in args[:2] if isinstance(arg, (str, bytes, os.PathLike))
+            )
+        elif event in ("os.remove", "os.unlink", "os.mkdir", "os.rmdir") and isinstance(
+            args[0], (str, bytes, os.PathLike)
+        ):
             self.paths.append((event, os.fsdecode(args[0])))
 
 
@@ -81,9 +87,17 @@ sys.addaudithook(ACCESS)  # audit hooks cannot be removed; it records only while
 def watched(site, tmp_path):
     secret = site.root.parent / "secret.txt"
     secret.write_text("TOP SECRET")
-    allowed = [str(site.root), str(site.out), "/proc/", "/dev/", os.path.dirname(os.__file__), sys.prefix,
-               "/tmp/django-static-pipe-locks", str(Path(__file__).parents[2]),
-               "/etc/mime.types"]  # fmt: skip  (the standard library reads the system's MIME table once)
+    allowed = [
+        str(site.root),
+        str(site.out),
+        "/proc/",
+        "/dev/",
+        os.path.dirname(os.__file__),
+        sys.prefix,
+        "/tmp/django-static-pipe-locks",
+        str(Path(__file__).parents[2]),
+        "/etc/mime.types",
+    ]  # fmt: skip  (the standard library reads the system's MIME table once)
     ACCESS.paths.clear()
     ACCESS.watching = True
     yield allowed
@@ -91,7 +105,9 @@ def watched(site, tmp_path):
 
 
 def outside(allowed: list[str]) -> list[tuple[str, str]]:
-    return [(event, path) for event, path in ACCESS.paths if not any(os.path.abspath(path).startswith(a) for a in allowed)]
+    return [
+        (event, path) for event, path in ACCESS.paths if not any(os.path.abspath(path).startswith(a) for a in allowed)
+    ]
 
 
 def test_there_are_at_least_300_hostile_names():
@@ -140,7 +156,9 @@ def test_upload_names_and_the_gridfs_view(media, client, watched):
             pass
         else:
             stored += 1
-            assert not saved.startswith("/") and ".." not in saved.split("/") and "\\" not in saved and "\x00" not in saved
+            assert (
+                not saved.startswith("/") and ".." not in saved.split("/") and "\\" not in saved and "\x00" not in saved
+            )
         for path in ("/media/" + quote(name, safe="/%"), "/media/" + name):
             try:
                 status = client.get(path).status_code

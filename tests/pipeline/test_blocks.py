@@ -190,11 +190,14 @@ def test_scripts_of_different_strictness_get_one_tag_per_group(site):
     <script src="/js/strict2.js"></script>
     <script src="/js/b.js"></script>
 {% endslimall %}"""
-    assert site.render(source) == f"""
+    assert (
+        site.render(source)
+        == f"""
     <script src="/js/a.min.{T0}.js"></script>
     <script src="/js/strict_strict2.min.{T0}.js"></script>
     <script src="/js/b.min.{T0}.js"></script>
 """
+    )
 
 
 def test_an_explicit_bundle_of_mixed_strictness_is_refused(site):

@@ -65,34 +65,48 @@ class _ChunkReader(io.RawIOBase):
         self._position += len(data)
         return len(data)
 
+    def _cursor(self, first: int, last: int, *, ordered: bool) -> Any:
+        cursor = self._chunks.find({"files_id": self._id, "n": {"$gte": first, "$lte": last}}, {"data": 1, "n": 1})
+        return (cursor.sort("n", 1) if ordered else cursor).batch_size(CHUNKS_PER_BATCH)
+
     def iter_range(self, start: int, end: int) -> Iterator[bytes]:
-        """Bytes ``start`` to ``end`` inclusive, read with a cursor a few chunks at a time."""
+        """Bytes ``start`` to ``end`` inclusive, read with a cursor a few chunks at a time.
+
+        The cursor asks for no sort: MongoDB walks its ``files_id, n`` index in order anyway, and a
+        server that would sort in memory (FerretDB sorts the whole result first) streams instead.
+        Chunks are checked to come in order; if they do not, the rest is read with a sort.
+        """
         if end < start:
             return
-        first, offset = divmod(start, self._chunk_size)
+        expected, offset = divmod(start, self._chunk_size)
         last = end // self._chunk_size
-        cursor = (
-            self._chunks.find({"files_id": self._id, "n": {"$gte": first, "$lte": last}}, {"data": 1, "n": 1})
-            .sort("n", 1)
-            .batch_size(CHUNKS_PER_BATCH)
-        )
-        expected = first
         remaining = end - start + 1
-        try:
-            for chunk in cursor:
-                if chunk["n"] != expected:
-                    raise CorruptFileError(f"GridFS file {self._id} is missing chunk {expected}.")
-                piece = bytes(chunk["data"][offset : offset + remaining])
-                offset = 0
-                expected += 1
-                remaining -= len(piece)
-                yield piece
-                if remaining <= 0:
-                    return
-        finally:
-            cursor.close()
-        if remaining > 0:
-            raise CorruptFileError(f"GridFS file {self._id} ends {remaining} bytes before its recorded length.")
+        ordered = False
+        while remaining > 0:
+            cursor = self._cursor(expected, last, ordered=ordered)
+            try:
+                for chunk in cursor:
+                    if chunk["n"] != expected:
+                        if ordered:
+                            raise CorruptFileError(f"GridFS file {self._id} is missing chunk {expected}.")
+                        break  # out of order: read the rest sorted
+                    data = chunk["data"]
+                    whole = offset == 0 and len(data) <= remaining
+                    piece = bytes(data) if whole else bytes(data[offset : offset + remaining])
+                    offset = 0
+                    expected += 1
+                    remaining -= len(piece)
+                    yield piece
+                    if remaining <= 0:
+                        return
+                else:
+                    if remaining > 0:
+                        raise CorruptFileError(
+                            f"GridFS file {self._id} ends {remaining} bytes before its recorded length."
+                        )
+            finally:
+                cursor.close()
+            ordered = True
 
 
 class GridFSFile(File):  # type: ignore[type-arg]
