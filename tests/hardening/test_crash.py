@@ -30,7 +30,7 @@ from django_static_pipe import pipeline
 from django_static_pipe.nginx_config import NginxOptions, full_config
 from django_static_pipe.writer import TEMP_PREFIX
 from tests.conftest import copy_assets
-from tests.hardening import corpus
+from devservers import corpus
 from tests.hardening.figures import record
 
 pytestmark = [pytest.mark.slow, pytest.mark.nginx]

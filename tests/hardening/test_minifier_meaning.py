@@ -14,7 +14,7 @@ from django.template import Context, Template
 
 from django_static_pipe import slimfile
 from django_static_pipe.exceptions import BundleError, MinifyWarning
-from tests.hardening import corpus
+from devservers import corpus
 from tests.hardening.figures import record
 
 FINGERPRINT_JS = Path(__file__).with_name("vm_fingerprint.js")

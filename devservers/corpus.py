@@ -1,4 +1,5 @@
-"""Real third-party assets installed from PyPI: Django admin's static files and XStatic jQuery/Bootstrap."""
+"""Real third-party assets installed from PyPI (Django admin, XStatic jQuery, Bootstrap, Font Awesome),
+used by the hardening tests and the benchmarks."""
 
 from __future__ import annotations
 
