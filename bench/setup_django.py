@@ -21,9 +21,9 @@ def prepare_corpus() -> Path:
 
     if CORPUS.exists():
         shutil.rmtree(CORPUS)
-    full = corpus.copy_corpus(WORK / "full")
+    full = corpus.copy_corpus(WORK / "full", source_maps=True)  # Manifest storage insists on them
     for path in full.rglob("*"):
-        if path.is_file() and (".min." not in path.name) and not path.name.endswith(".map"):
+        if path.is_file() and ".min." not in path.name:
             target = CORPUS / path.relative_to(full)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, target)
@@ -41,7 +41,7 @@ def configure() -> None:
         SECRET_KEY="bench",
         ALLOWED_HOSTS=["*"],
         INSTALLED_APPS=["django.contrib.staticfiles", "django_static_pipe", "compressor", "bench"],
-        TEMPLATES=[{"BACKEND": "django.template.backends.django.DjangoTemplates", "DIRS": [str(TEMPLATES)],
+        TEMPLATES=[{"BACKEND": "django.template.backends.django.DjangoTemplates", "DIRS": [str(TEMPLATES)], "APP_DIRS": True,
                     "OPTIONS": {"debug": False}}],  # fmt: skip
         DATABASES={},
         STATIC_URL="/static/",

@@ -27,10 +27,11 @@ def package_roots() -> dict[str, Path]:
     return roots
 
 
-def copy_corpus(target: Path) -> Path:
+def copy_corpus(target: Path, *, source_maps: bool = False) -> Path:
     """Copy every package's files under ``target/<package>/`` (one asset root for the pipeline)."""
+    ignored = ["*.py", "__pycache__"] + ([] if source_maps else ["*.map"])
     for name, root in package_roots().items():
-        shutil.copytree(root, target / name, ignore=shutil.ignore_patterns("*.py", "__pycache__", "*.map"))
+        shutil.copytree(root, target / name, ignore=shutil.ignore_patterns(*ignored))
     return target
 
 

@@ -9,6 +9,9 @@ from django.core.signals import setting_changed
 
 
 def _on_setting_changed(*, setting: str, **_kwargs: Any) -> None:
+    from .conf import forget_settings
+
+    forget_settings()
     if setting.startswith("DJANGO_STATIC") or setting in ("DEBUG", "STATICFILES_DIRS", "STATICFILES_FINDERS"):
         from . import html, pipeline
 

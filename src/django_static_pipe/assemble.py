@@ -22,7 +22,7 @@ from .exceptions import AssetTooLargeError, BundleError, MissingAssetWarning
 from .minify import minifier_for, minify
 from .minify_guards import is_strict_script
 from .naming import is_minified_name, split_name
-from .sources import Source, resolve
+from .sources import Source, remembered_contents, resolve
 
 logger = logging.getLogger("django_static_pipe")
 
@@ -46,7 +46,17 @@ class Product:
 
 
 def read_source(source: Source) -> tuple[bytes, Fingerprint]:
-    """Read a source whole, refusing files over ``DJANGO_STATIC_MAX_SOURCE_BYTES``."""
+    """Read a source whole (once per build), refusing files over ``DJANGO_STATIC_MAX_SOURCE_BYTES``."""
+    contents = remembered_contents()
+    if contents is not None and source.path in contents:
+        return contents[source.path]
+    result = _read(source)
+    if contents is not None:
+        contents[source.path] = result
+    return result
+
+
+def _read(source: Source) -> tuple[bytes, Fingerprint]:
     limit = pipe_settings.max_source_bytes
     with open(source.path, "rb") as handle:
         stat = os.fstat(handle.fileno())

@@ -42,11 +42,26 @@ DEFAULTS: dict[str, Any] = {
     "DJANGO_STATIC_CLOUDFRONT": None,
     "DJANGO_STATIC_GRIDFS": None,
     "DJANGO_STATIC_GRIDFS_STORAGE": "default",
+    "DEBUG": False,
 }
 
 
+_values: dict[str, Any] = {}
+
+
 def _get(name: str) -> Any:
-    return getattr(settings, name, DEFAULTS[name])
+    # Read once and remembered until a setting changes (apps.py clears this on setting_changed):
+    # a warm render asks for several settings per tag, and Django's lazy settings are not free.
+    try:
+        return _values[name]
+    except KeyError:
+        value = _values[name] = getattr(settings, name, DEFAULTS.get(name))
+        return value
+
+
+def forget_settings() -> None:
+    """Read every setting afresh on next use (``override_settings`` does this through its signal)."""
+    _values.clear()
 
 
 class StaticPipeSettings:
@@ -58,7 +73,7 @@ class StaticPipeSettings:
 
     @property
     def debug(self) -> bool:
-        return bool(settings.DEBUG)
+        return bool(_get("DEBUG"))
 
     @property
     def save_prefix(self) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import cached_property
 from html.parser import HTMLParser
 
 from django.utils.html import escape
@@ -44,7 +45,7 @@ class Run:
     kind: str
     members: list[Element] = field(default_factory=list)
 
-    @property
+    @cached_property
     def names(self) -> tuple[str, ...]:
         return tuple(strip_query(element.url) for element in self.members)
 
@@ -53,6 +54,9 @@ class Run:
 class Plan:
     runs: list[Run]
     images: list[Element]
+    # The last output and the URLs it was made with: a warm render whose URLs are the same (the
+    # usual case) returns it without editing the body again.
+    last: tuple[object, str] | None = None
 
 
 def strip_query(url: str) -> str:
@@ -186,9 +190,13 @@ def forget_plans() -> None:
 _TAG_END = re.compile(r"\s*/?>$")
 
 
+_ATTRIBUTE_VALUE = {
+    name: re.compile(rf"(\s{name}\s*=\s*)(\"[^\"]*\"|'[^']*'|[^\s>\"']+)", re.IGNORECASE) for name in ("src", "href")
+}
+
+
 def _with_url(start_tag: str, attribute: str, url: str, extra: str = "") -> str:
-    pattern = re.compile(rf"(\s{attribute}\s*=\s*)(\"[^\"]*\"|'[^']*'|[^\s>\"']+)", re.IGNORECASE)
-    match = pattern.search(start_tag)
+    match = _ATTRIBUTE_VALUE[attribute].search(start_tag)
     if match is None:  # pragma: no cover - the parser found the attribute, so the pattern does too
         return start_tag
     value = match.group(2)
@@ -216,14 +224,37 @@ def process_block(body: str, *, slim: bool) -> str:
     if not pipe_settings.enabled:
         return _prefix_media_url(body) if pipe_settings.media_url_always else body
     plan = plan_for(body)
-    edits: list[tuple[int, int, str]] = []
     sri = pipe_settings.sri
+    run_parts: list[tuple[tuple[str, str | None], ...]] = []
     for run in plan.runs:
-        first = run.members[0]
         outcome = pipeline.build(run.names, slim)
         # Scripts of different strictness become one tag per group, in order, where the run stood.
         parts = [pipeline.build(segment, slim) for segment in outcome.built.segments] or [outcome]
-        tags = [_emitted_tag(first, part, sri) for part in parts]
+        run_parts.append(tuple(_url_and_integrity(part, sri) for part in parts))
+    image_urls = tuple(pipeline.url_for(strip_query(image.url), slim=False, from_tag=True) for image in plan.images)
+    key = (tuple(run_parts), image_urls)
+    last = plan.last
+    if last is not None and last[0] == key:
+        return last[1]
+    output = _assemble(body, plan, key)
+    plan.last = (key, output)
+    return output
+
+
+def _url_and_integrity(outcome: pipeline.Outcome, sri: bool) -> tuple[str, str | None]:
+    integrity = pipeline.with_integrity(outcome.built) if sri and not outcome.built.notfound else None
+    return pipeline.render(outcome), integrity
+
+
+Resolved = tuple[tuple[tuple[tuple[str, str | None], ...], ...], tuple[str, ...]]
+
+
+def _assemble(body: str, plan: Plan, resolved: Resolved) -> str:
+    run_parts, image_urls = resolved
+    edits: list[tuple[int, int, str]] = []
+    for run, parts in zip(plan.runs, run_parts, strict=True):
+        first = run.members[0]
+        tags = [_with_url(first.start_tag, first.url_attribute, url, _sri(integrity)) for url, integrity in parts]
         if first.kind == "script":
             indent = body[body.rfind("\n", 0, first.start) + 1 : first.start]
             replacement = ("\n" + indent).join(tag + "</script>" for tag in tags)
@@ -233,19 +264,13 @@ def process_block(body: str, *, slim: bool) -> str:
         for member in run.members[1:]:
             start, end = _whole_line(body, member.start, member.end)
             edits.append((start, end, ""))
-    for image in plan.images:
-        url = pipeline.url_for(strip_query(image.url), slim=False, from_tag=True)
+    for image, url in zip(plan.images, image_urls, strict=True):
         edits.append((image.start, image.end, _with_url(image.start_tag, "src", url)))
     return _apply(body, edits)
 
 
-def _emitted_tag(first: Element, outcome: pipeline.Outcome, sri: bool) -> str:
-    """``first``'s start tag with the built URL, and the SRI attributes when asked for."""
-    extra = ""
-    if sri and not outcome.built.notfound:
-        integrity = pipeline.with_integrity(outcome.built)
-        extra = f' integrity="{integrity}" crossorigin="anonymous"' if integrity else ""
-    return _with_url(first.start_tag, first.url_attribute, pipeline.render(outcome), extra)
+def _sri(integrity: str | None) -> str:
+    return f' integrity="{integrity}" crossorigin="anonymous"' if integrity else ""
 
 
 def _apply(body: str, edits: list[tuple[int, int, str]]) -> str:

@@ -12,10 +12,11 @@ import contextlib
 import hashlib
 import logging
 import os
+import threading
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 from urllib.parse import quote
 
@@ -30,7 +31,7 @@ from .manifest import Manifest, get_manifest
 from .minify import minifier_for
 from .naming import content_stamp, mtime_stamp, slim_name, split_name
 from .proxy import call_proxy
-from .sources import Source, is_local, normalize, resolve
+from .sources import Source, is_local, normalize, remembering, resolve
 
 logger = logging.getLogger("django_static_pipe")
 
@@ -50,12 +51,13 @@ class Built:
     integrity: str | None = None
     notfound: bool = False
     source_bytes: int = 0
+    size: int = -1  # the output's size; a file of another size (a power cut before it reached the disk) is rebuilt
     refs: tuple[str, ...] = ()  # keys of the outputs this one references (images and imports in CSS)
     # Set instead of a file when scripts of different strictness were asked to be joined: the
     # consecutive groups that can be joined, each an asset of its own.
     segments: tuple[tuple[str, ...], ...] = ()
 
-    @property
+    @cached_property
     def sources(self) -> tuple[str, ...]:
         return tuple(path for path, _mtime, _size in self.fingerprints)
 
@@ -71,6 +73,7 @@ class Outcome:
 
 
 _memo: dict[str, Built] = {}
+_warm: dict[str, Outcome] = {}  # what a warm render reports, made once per build
 #: Outputs this process has produced (sources read and assembled): a herd of cold workers should
 #: produce each output once between them.
 outputs_produced = 0
@@ -81,6 +84,8 @@ _session: dict[str, Built] | None = None
 def reset() -> None:
     """Forget everything remembered in this process (settings changed, or a test starts)."""
     _memo.clear()
+    _warm.clear()
+    _realpaths.clear()
     from .manifest import forget_manifests
     from .proxy import load_proxy
 
@@ -88,6 +93,7 @@ def reset() -> None:
     load_proxy.cache_clear()
 
 
+@lru_cache(maxsize=4096)
 def split_names(argument: str) -> tuple[str, ...]:
     """``"/a.js; /b.js"`` → ``("/a.js", "/b.js")``."""
     return tuple(part.strip() for part in argument.split(";") if part.strip())
@@ -146,12 +152,25 @@ def _output_name(names: Sequence[str], slim: bool) -> str:
     return name
 
 
+_realpaths: dict[str, str] = {}
+
+
+def _realpath(folder: str) -> str:
+    """``os.path.realpath`` of an output folder, remembered once the folder exists."""
+    found = _realpaths.get(folder)
+    if found is None:
+        found = os.path.realpath(folder)
+        if os.path.isdir(folder):
+            _realpaths[folder] = found
+    return found
+
+
 def _output_path(url_path: str, anchor: Source) -> str:
     """Where the output goes: under the save folder, or beside the sources in their root."""
     base = pipe_settings.save_prefix or anchor.root
     path = os.path.join(base, url_path.lstrip("/"))
-    real_base = os.path.realpath(base)
-    real_parent = os.path.realpath(os.path.dirname(path))
+    real_base = _realpath(base)
+    real_parent = _realpath(os.path.dirname(path))
     if real_parent != real_base and not real_parent.startswith(real_base.rstrip(os.sep) + os.sep):
         raise SuspiciousFileOperation(
             f"django-static-pipe: refused to write {url_path}: its folder leads to {real_parent}, outside {real_base}."
@@ -226,7 +245,8 @@ def _produce(key: str, names: Sequence[str], slim: bool) -> tuple[Built, bool]:
     anchor = next((s for s in sources if os.path.dirname(s.name) == anchor_folder), sources[0])
     filepath = _output_path(url_path, anchor)
     new = False
-    if not os.path.lexists(filepath):
+    size = len(data) if data is not None else fingerprint(product.link_to or "")[2]
+    if not _output_intact(filepath, size):
         writer.write_output(filepath, data, link_to=product.link_to, kinds=pipe_settings.precompress)
         new = True
     built = Built(
@@ -238,13 +258,25 @@ def _produce(key: str, names: Sequence[str], slim: bool) -> tuple[Built, bool]:
         integrity=integrity_of(data_for_hash) if data_for_hash is not None else None,
         source_bytes=sum(os.path.getsize(source.path) for source in sources),
         refs=tuple(dict.fromkeys(refs)),
+        size=size,
     )
     return built, new
 
 
+def _output_intact(filepath: str, size: int) -> bool:
+    """True when ``filepath`` is there with the expected size (-1: any size)."""
+    try:
+        actual = os.stat(filepath).st_size
+    except OSError:
+        return False
+    return size < 0 or actual == size
+
+
 def _still_valid(built: Built) -> bool:
-    """True when no source changed since ``built`` and its output is still on disk."""
-    if built.notfound or (not built.segments and (built.filepath is None or not os.path.lexists(built.filepath))):
+    """True when no source changed since ``built`` and its output is still on disk, whole."""
+    if built.notfound:
+        return False
+    if not built.segments and (built.filepath is None or not _output_intact(built.filepath, built.size)):
         return False
     for path, mtime_ns, size in built.fingerprints:
         try:
@@ -272,6 +304,7 @@ def to_entry(built: Built, manifest: Manifest) -> dict[str, Any]:
         "integrity": built.integrity,
         "source_bytes": built.source_bytes,
         "refs": list(built.refs),
+        "size": built.size,
         **({"segments": [list(segment) for segment in built.segments]} if built.segments else {}),
     }
 
@@ -286,6 +319,7 @@ def _from_entry(key: str, entry: dict[str, Any], manifest: Manifest) -> Built:
         integrity=entry.get("integrity"),
         source_bytes=int(entry.get("source_bytes", 0)),
         refs=tuple(entry.get("refs", ())),
+        size=int(entry.get("size", -1)),
         segments=tuple(tuple(segment) for segment in entry.get("segments", ())),
     )
 
@@ -302,7 +336,10 @@ def build(names: Sequence[str], slim: bool) -> Outcome:
     key = make_key(names, slim)
     remembered = _memo.get(key)
     if remembered is not None and not pipe_settings.debug and _session is None:
-        return Outcome(remembered, new=False, changed=False, checked=False)
+        warm = _warm.get(key)
+        if warm is None or warm.built is not remembered:
+            warm = _warm[key] = Outcome(remembered, new=False, changed=False, checked=False)
+        return warm
     outcome = _build_checked(key, names, slim, remembered)
     if _session is not None and not outcome.built.notfound:
         _session[key] = outcome.built
@@ -322,6 +359,25 @@ def _built_meanwhile(key: str, previous: Built | None, manifest: Manifest | None
     return candidate if _still_valid(candidate) else None
 
 
+def _passthrough(names: Sequence[str], slim: bool) -> bool:
+    """A single file served as it is (an image, a font): making it twice is harmless, so no lock."""
+    if len(names) != 1:
+        return False
+    extension = split_name(names[0])[1].lower()
+    return extension != ".css" and not (slim and minifier_for(extension) is not None)
+
+
+class _Nesting(threading.local):
+    """How deep in nested builds this thread is, and the manifest entries waiting for the outermost."""
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.pending: dict[str, dict[str, Any]] = {}
+
+
+_nesting = _Nesting()
+
+
 def _build_checked(key: str, names: Sequence[str], slim: bool, previous: Built | None) -> Outcome:
     debug = pipe_settings.debug or _session is not None
     manifest = _manifest(for_reading=_session is not None)
@@ -335,17 +391,31 @@ def _build_checked(key: str, names: Sequence[str], slim: bool, previous: Built |
     if previous is not None and _still_valid(previous):
         _memo[key] = previous
         return Outcome(previous, new=False, changed=False, checked=True)
-    with locks.exclusive(f"build:{pipe_settings.save_prefix}:{key}"):
+    lock = (
+        contextlib.nullcontext()
+        if _passthrough(names, slim)
+        else locks.exclusive(f"build:{pipe_settings.save_prefix}:{key}")
+    )
+    with lock:
         # Another thread or process may have built it while this one waited for the lock.
         done = _built_meanwhile(key, previous, manifest)
         if done is not None:
             _memo[key] = done
             return Outcome(done, new=False, changed=False, checked=True)
-        built, new = _produce(key, names, slim)
-        # Recorded before the lock is released, so whoever waited for it finds the build done.
+        _nesting.depth += 1
+        try:
+            with remembering():
+                built, new = _produce(key, names, slim)
+        finally:
+            _nesting.depth -= 1
+        # Recorded before the lock is released, so whoever waited for it finds the build done. The
+        # outputs a build references (images in its CSS) are written to the manifest with it, once.
         _memo[key] = built
         if manifest is not None and not built.notfound and _session is None:
-            manifest.update({key: to_entry(built, manifest)})
+            _nesting.pending[key] = to_entry(built, manifest)
+            if _nesting.depth == 0:
+                entries, _nesting.pending = _nesting.pending, {}
+                manifest.update(entries)
     changed = previous is not None and not previous.notfound and previous.url_path != built.url_path
     # Only a developer's DEBUG render removes what it replaced; a deploy's build leaves old outputs to
     # static_pipe_prune, since pages rendered from the current manifest still name them.

@@ -7,10 +7,15 @@ A name whose real path (symlinks followed) lies outside every root is refused an
 
 from __future__ import annotations
 
+import contextlib
 import os
 import posixpath
+import stat
+import threading
+from collections.abc import Iterator
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.core.exceptions import SuspiciousFileOperation
 
@@ -74,9 +79,13 @@ def search_roots() -> list[str]:
     return roots if roots is not None else finder_roots()
 
 
+@lru_cache(maxsize=64)
+def _real_roots(roots: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(os.path.realpath(root) for root in roots)
+
+
 def _containing_root(real_path: str, roots: list[str]) -> str | None:
-    for root in roots:
-        real_root = os.path.realpath(root)
+    for real_root in _real_roots(tuple(roots)):
         if real_path == real_root or real_path.startswith(real_root.rstrip(os.sep) + os.sep):
             return real_root
     return None
@@ -98,16 +107,83 @@ def _checked(name: str, candidate: str, roots: list[str]) -> Source | None:
     return Source(name=name, path=real, root=root)
 
 
+class _Linked(Exception):
+    """A component of the path is a symlink: the slow, thorough check decides."""
+
+
+def _walk(real_root: str, relative: str) -> str | None:
+    """The file's path if every component below the root is a plain folder or file (one ``lstat``
+    each, where ``realpath`` would take one per component of the whole path); None if missing."""
+    path = real_root
+    parts = relative.split("/")
+    for index, part in enumerate(parts):
+        path = os.path.join(path, part)
+        try:
+            mode = os.lstat(path).st_mode
+        except (OSError, ValueError):
+            return None
+        if stat.S_ISLNK(mode):
+            raise _Linked
+        if index < len(parts) - 1 and not stat.S_ISDIR(mode):
+            return None
+    return path if stat.S_ISREG(mode) else None
+
+
+class _Remembered(threading.local):
+    def __init__(self) -> None:
+        self.found: dict[str, Source | None] | None = None
+        self.contents: dict[str, tuple[bytes, tuple[str, int, int]]] = {}
+
+
+def remembered_contents() -> dict[str, tuple[bytes, tuple[str, int, int]]] | None:
+    """Source bytes read in the current build, by path (None outside a build)."""
+    return _remembered.contents if _remembered.found is not None else None
+
+
+_remembered = _Remembered()
+
+
+@contextlib.contextmanager
+def remembering() -> Iterator[None]:
+    """Within one build (its nested references included), look each name up once."""
+    if _remembered.found is not None:
+        yield
+        return
+    _remembered.found = {}
+    try:
+        yield
+    finally:
+        _remembered.found = None
+        _remembered.contents = {}
+
+
 def resolve(name: str) -> Source | None:
     """Find ``name`` in the roots; None when it exists in none of them."""
+    found = _remembered.found
+    if found is not None and name in found:
+        return found[name]
+    result = _resolve(name)
+    if found is not None:
+        found[name] = result
+    return result
+
+
+def _resolve(name: str) -> Source | None:
     name = normalize(name)
     relative = name.lstrip("/")
     roots = pipe_settings.media_roots
     if roots is not None:
-        for root in roots:
-            found = _checked(name, os.path.join(root, relative), roots)
-            if found:
-                return found
+        real_roots = _real_roots(tuple(roots))
+        for root, real_root in zip(roots, real_roots, strict=True):
+            try:
+                path = _walk(real_root, relative)
+            except _Linked:  # a symlink on the way: follow it and check where it leads
+                found = _checked(name, os.path.join(root, relative), roots)
+                if found:
+                    return found
+                continue
+            if path:
+                return Source(name=name, path=path, root=real_root)
         return None
     from django.contrib.staticfiles import finders
 

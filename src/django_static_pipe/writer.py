@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import os
-import tempfile
+import itertools
 import time
 from collections.abc import Iterable, Iterator
 
@@ -24,34 +24,57 @@ SIBLING_SUFFIXES = {"gzip": ".gz", "br": ".br"}
 files_written = 0
 
 
-_cleaned_folders: set[str] = set()
+_known_folders: set[str] = set()
+_counter = itertools.count()
 
 
-def _temp_prefix() -> str:
-    # The writer's pid is in the name, so a later process can tell a dead writer's leftovers.
-    return f"{TEMP_PREFIX}{os.getpid()}-"
-
-
-def _temp_path(folder: str) -> tuple[int, str]:
-    if folder not in _cleaned_folders:
-        _cleaned_folders.add(folder)
+def _ensure_folder(folder: str) -> None:
+    if folder not in _known_folders:
+        os.makedirs(folder, exist_ok=True)
         remove_stale_temporaries(folder, recursive=False)
-    return tempfile.mkstemp(prefix=_temp_prefix(), suffix=".tmp", dir=folder)
+        _known_folders.add(folder)
 
 
-def write_atomic(path: str, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that ``path`` is either absent, the old file, or all of ``data``."""
+def _temp_name(folder: str, suffix: str) -> str:
+    # The writer's pid is in the name, so a later process can tell a dead writer's leftovers.
+    return os.path.join(folder, f"{TEMP_PREFIX}{os.getpid()}-{next(_counter)}{suffix}")
+
+
+def _open_temp(folder: str) -> tuple[int, str]:
+    while True:
+        temp = _temp_name(folder, ".tmp")
+        try:
+            return os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, FILE_MODE), temp
+        except FileExistsError:  # pragma: no cover - left by an earlier process with our pid
+            continue
+        except FileNotFoundError:  # the folder was removed since we made it
+            _known_folders.discard(folder)
+            _ensure_folder(folder)
+
+
+def write_atomic(path: str, data: bytes, *, durable: bool = False) -> None:
+    """Write ``data`` to ``path`` so that ``path`` is either absent, the old file, or all of ``data``.
+
+    The rename makes this hold for every reader and across a killed process. ``durable`` also
+    survives a power cut (fsync before the rename); outputs skip it, since a lost one is noticed by
+    its size and rebuilt, and a cold render should not wait for the disk once per file.
+    """
     folder = os.path.dirname(path)
-    os.makedirs(folder, exist_ok=True)
-    fd, temp = _temp_path(folder)
+    _ensure_folder(folder)
+    fd, temp = _open_temp(folder)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-            os.fchmod(handle.fileno(), FILE_MODE)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        if durable:
+            os.fsync(fd)
+        os.fchmod(fd, FILE_MODE)  # whatever the umask: nginx's workers must read it
+        os.close(fd)
+        fd = -1
         os.replace(temp, path)
     except BaseException:
+        if fd >= 0:
+            os.close(fd)
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
@@ -64,24 +87,26 @@ def _count_write() -> None:
 
 
 def symlink_atomic(target: str, path: str) -> None:
-    """Make ``path`` a symlink to ``target``, replacing whatever was at ``path`` in one rename."""
+    """Make ``path`` a symlink to ``target``. A new link appears whole in one call; one that replaces
+    another is made under a temporary name and renamed over it."""
     folder = os.path.dirname(path)
-    os.makedirs(folder, exist_ok=True)
-    for _attempt in range(10):
-        temp = os.path.join(folder, f"{_temp_prefix()}{time.monotonic_ns()}.lnk")
-        try:
-            os.symlink(target, temp)
-        except FileExistsError:  # pragma: no cover - a clash of pid and nanosecond clock
-            continue
+    _ensure_folder(folder)
+    try:
+        os.symlink(target, path)
+    except FileNotFoundError:  # the folder was removed since we made it
+        _known_folders.discard(folder)
+        _ensure_folder(folder)
+        os.symlink(target, path)
+    except FileExistsError:
+        temp = _temp_name(folder, ".lnk")
+        os.symlink(target, temp)
         try:
             os.replace(temp, path)
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(temp)
             raise
-        _count_write()
-        return
-    raise FileExistsError(f"django-static-pipe: could not find a free temporary name in {folder}")  # pragma: no cover
+    _count_write()
 
 
 def gzip_bytes(data: bytes) -> bytes:

@@ -28,6 +28,7 @@ PAGE = """{% load django_static %}{% slimall %}
 
 def _worker(barrier, results) -> None:
     pipeline.reset()  # a cold worker: nothing remembered
+    produced_before, written_before = pipeline.outputs_produced, writer.files_written  # counts inherited at fork
     pages: list[str] = []
     errors: list[str] = []
     ready = threading.Barrier(THREADS)
@@ -45,8 +46,8 @@ def _worker(barrier, results) -> None:
         thread.start()
     for thread in threads:
         thread.join()
-    results.put(json.dumps({"pages": pages, "errors": errors, "produced": pipeline.outputs_produced,
-                            "written": writer.files_written}))  # fmt: skip
+    results.put(json.dumps({"pages": pages, "errors": errors, "produced": pipeline.outputs_produced - produced_before,
+                            "written": writer.files_written - written_before}))  # fmt: skip
 
 
 def digest_tree(folder) -> dict[str, str]:

@@ -58,6 +58,7 @@ class CloudFrontProxy:
         self.clock = clock
         self.queue_size = queue_size
         self._config: tuple[Any, CloudFrontConfig] | None = None
+        self._released: dict[str, str] = {}
         self._maps: dict[tuple[Any, ...], SlowMap | CacheSlowMap] = {}
         self._domains: dict[CloudFrontConfig, str] = {}
         self._pending: set[str] = set()
@@ -77,6 +78,7 @@ class CloudFrontProxy:
             return cached[1]
         config = parse(raw)
         self._config = (raw, config)
+        self._released = {}
         return config
 
     def slowmap(self, config: CloudFrontConfig) -> SlowMap | CacheSlowMap:
@@ -108,6 +110,12 @@ class CloudFrontProxy:
     ) -> str:
         if disabled or notfound or not filepath:
             return uri
+        cached = self._config
+        if cached is not None and cached[0] is pipe_settings.cloudfront:
+            # A released CDN URL never changes for this block of settings: the warm path is one lookup.
+            released = self._released.get(uri)
+            if released is not None:
+                return released
         try:
             config = self.config()
         except ImproperlyConfigured as exc:
@@ -127,6 +135,7 @@ class CloudFrontProxy:
             slowmap = self.slowmap(config)
             cdn_url = slowmap.get(key)
             if cdn_url is not None:
+                self._released[uri] = str(cdn_url)
                 return str(cdn_url)
             self._schedule(_Job(config, key, filepath), slowmap)
         except Exception:  # a cache server down must not break the page either
