@@ -359,14 +359,6 @@ def _built_meanwhile(key: str, previous: Built | None, manifest: Manifest | None
     return candidate if _still_valid(candidate) else None
 
 
-def _passthrough(names: Sequence[str], slim: bool) -> bool:
-    """A single file served as it is (an image, a font): making it twice is harmless, so no lock."""
-    if len(names) != 1:
-        return False
-    extension = split_name(names[0])[1].lower()
-    return extension != ".css" and not (slim and minifier_for(extension) is not None)
-
-
 class _Nesting(threading.local):
     """How deep in nested builds this thread is, and the manifest entries waiting for the outermost."""
 
@@ -391,12 +383,7 @@ def _build_checked(key: str, names: Sequence[str], slim: bool, previous: Built |
     if previous is not None and _still_valid(previous):
         _memo[key] = previous
         return Outcome(previous, new=False, changed=False, checked=True)
-    lock = (
-        contextlib.nullcontext()
-        if _passthrough(names, slim)
-        else locks.exclusive(f"build:{pipe_settings.save_prefix}:{key}")
-    )
-    with lock:
+    with locks.exclusive(f"build:{pipe_settings.save_prefix}:{key}"):
         # Another thread or process may have built it while this one waited for the lock.
         done = _built_meanwhile(key, previous, manifest)
         if done is not None:
