@@ -23,7 +23,8 @@ def prepare_corpus() -> Path:
         shutil.rmtree(CORPUS)
     full = corpus.copy_corpus(WORK / "full", source_maps=True)  # Manifest storage insists on them
     for path in full.rglob("*"):
-        if path.is_file() and ".min." not in path.name:
+        generated_icon_scripts = "fontawesome/js" in path.as_posix()  # 6 MB of generated icon data
+        if path.is_file() and ".min." not in path.name and not generated_icon_scripts:
             target = CORPUS / path.relative_to(full)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, target)

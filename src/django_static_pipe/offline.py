@@ -36,7 +36,10 @@ class BuildResult:
     processes: int = 1
 
 
-def _build_one(names: tuple[str, ...], slim: bool) -> tuple[list[pipeline.Built], int, str | None]:
+Outcome = tuple[list[pipeline.Built], int, str | None]
+
+
+def _build_one(names: tuple[str, ...], slim: bool) -> Outcome:
     """Build one use in this process; return what was built, files written, and an error if any."""
     before = writer.files_written
     with pipeline.offline_session() as collected:
@@ -45,6 +48,29 @@ def _build_one(names: tuple[str, ...], slim: bool) -> tuple[list[pipeline.Built]
         except (StaticPipeError, SuspiciousFileOperation, OSError, ValueError) as exc:
             return list(collected.values()), writer.files_written - before, str(exc)
     return list(collected.values()), writer.files_written - before, None
+
+
+def _build_batch(batch: list[tuple[tuple[str, ...], bool]]) -> list[Outcome]:
+    return [_build_one(names, slim) for names, slim in batch]
+
+
+def _batches(uses: list[Use], processes: int) -> list[list[Use]]:
+    """Largest first, dealt out so each worker gets work to the end: a few uses per task keeps the
+    round trips between processes few without leaving a core idle at the end."""
+
+    def weight(use: Use) -> int:
+        total = 0
+        for name in use.names:
+            try:
+                found = resolve(normalize(name))
+            except SuspiciousFileOperation:
+                continue
+            total += os.path.getsize(found.path) if found else 0
+        return total
+
+    ordered = sorted(uses, key=weight, reverse=True)
+    size = max(1, min(8, len(ordered) // (processes * 4)))
+    return [ordered[i : i + size] for i in range(0, len(ordered), size)]
 
 
 class _InProcess(Executor):
@@ -70,21 +96,36 @@ def build_all(found: Found, progress: Callable[[int, int, Use], None] | None = N
     """Build every use; errors are collected with the places that named the asset."""
     started = time.monotonic()
     result = BuildResult()
-    uses = list(found.uses.values())
-    executor, result.processes = _executor(len(uses))
+    total = len(found.uses)
+    done = 0
+    stale: list[Use] = []
+    # What is up to date is recorded here, in this process; only the rest is worth forking for.
+    with pipeline.offline_session() as collected:
+        for use in found.uses.values():
+            if pipeline.reuse_if_current(use.names, use.slim):
+                done += 1
+                if progress is not None:
+                    progress(done, total, use)
+            else:
+                stale.append(use)
+    result.entries.update(collected)
+    executor, result.processes = _executor(len(stale))
     with executor:
-        futures = {executor.submit(_build_one, use.names, use.slim): use for use in uses}
-        for done, future in enumerate(as_completed(futures), start=1):
-            use = futures[future]
-            built, written, error = future.result()
-            result.files_written += written
-            for item in built:
-                result.entries[item.key] = item
-            if error:
-                places = ", ".join(str(place) for place in use.places)
-                result.errors.append(f"{places}: {error}")
-            if progress is not None:
-                progress(done, len(uses), use)
+        futures = {
+            executor.submit(_build_batch, [(use.names, use.slim) for use in batch]): batch
+            for batch in _batches(stale, result.processes)
+        }
+        for future in as_completed(futures):
+            for use, (built, written, error) in zip(futures[future], future.result(), strict=True):
+                result.files_written += written
+                for item in built:
+                    result.entries[item.key] = item
+                if error:
+                    places = ", ".join(str(place) for place in use.places)
+                    result.errors.append(f"{places}: {error}")
+                done += 1
+                if progress is not None:
+                    progress(done, total, use)
     result.seconds = time.monotonic() - started
     return result
 

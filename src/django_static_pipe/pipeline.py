@@ -15,7 +15,7 @@ import os
 import threading
 import warnings
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from typing import Any
 from urllib.parse import quote
@@ -56,6 +56,8 @@ class Built:
     # Set instead of a file when scripts of different strictness were asked to be joined: the
     # consecutive groups that can be joined, each an asset of its own.
     segments: tuple[tuple[str, ...], ...] = ()
+    # The manifest entry this was read from, written back as it is (no second serialization).
+    stored: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
     @cached_property
     def sources(self) -> tuple[str, ...]:
@@ -297,6 +299,10 @@ def _manifest(*, for_reading: bool = False) -> Manifest | None:
 
 
 def to_entry(built: Built, manifest: Manifest) -> dict[str, Any]:
+    if built.stored is not None and built.stored.get("file") == (
+        manifest.to_stored_path(built.filepath) if built.filepath else None
+    ):
+        return built.stored
     return {
         "path": built.url_path,
         "file": manifest.to_stored_path(built.filepath) if built.filepath else None,
@@ -320,6 +326,7 @@ def _from_entry(key: str, entry: dict[str, Any], manifest: Manifest) -> Built:
         source_bytes=int(entry.get("source_bytes", 0)),
         refs=tuple(entry.get("refs", ())),
         size=int(entry.get("size", -1)),
+        stored=entry,
         segments=tuple(tuple(segment) for segment in entry.get("segments", ())),
     )
 
@@ -409,6 +416,28 @@ def _build_checked(key: str, names: Sequence[str], slim: bool, previous: Built |
     if changed and pipe_settings.debug and _session is None and previous is not None:
         _remove_replaced(previous, built)
     return Outcome(built, new=new, changed=changed, checked=True)
+
+
+def reuse_if_current(names: Sequence[str], slim: bool) -> bool:
+    """Take the manifest's build of ``names`` when its sources and output are unchanged (recording
+    it, and what it references, in the offline session); False when it must be built."""
+    manifest = _manifest(for_reading=True)
+    if manifest is None:
+        return False
+    key = make_key(names, slim)
+    entry = manifest.get(key)
+    if entry is None:
+        return False
+    built = _from_entry(key, entry, manifest)
+    if not _still_valid(built):
+        return False
+    _memo[key] = built
+    if _session is not None:
+        _session[key] = built
+        for ref in built.refs:
+            if ref not in _session and not reuse_if_current(*parse_key(ref)):
+                build(*parse_key(ref))
+    return True
 
 
 @contextlib.contextmanager

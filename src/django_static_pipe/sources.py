@@ -10,10 +10,10 @@ from __future__ import annotations
 import contextlib
 import os
 import posixpath
+import re
 import stat
 import threading
 from collections.abc import Iterator
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 

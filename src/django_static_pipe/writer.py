@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import gzip
-import os
 import itertools
+import os
 import time
 from collections.abc import Iterable, Iterator
 

@@ -83,6 +83,8 @@ class Command(BaseCommand):
             self.stdout.write(f"[{done}/{total}] {'slim' if use.slim else 'static'} {label}")
 
     def _summary(self, templates: int, uses: int, result: offline.BuildResult) -> None:
+        if self.verbosity < 1:
+            return
         sizes = offline.sizes(result.entries)
         compressed = f"gzip {_human(sizes.gzip)}" + (f", brotli {_human(sizes.brotli)}" if sizes.brotli else "")
         wrote = f"wrote {result.files_written} files" if result.files_written else "wrote nothing (all up to date)"
