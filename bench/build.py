@@ -56,7 +56,9 @@ def _collectstatic(backend: str) -> Any:
             "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
             "staticfiles": {"BACKEND": backend},
         }
-        with override_settings(STORAGES=storages, STATICFILES_FINDERS=["django.contrib.staticfiles.finders.FileSystemFinder"]):
+        with override_settings(
+            STORAGES=storages, STATICFILES_FINDERS=["django.contrib.staticfiles.finders.FileSystemFinder"]
+        ):
             call_command("collectstatic", interactive=False, verbosity=0)
 
     return collect
@@ -113,7 +115,9 @@ def scenario_minify_throughput(rounds: int) -> dict[str, Any]:
         for suffix, text, _name in texts:
             MINIFIERS[suffix](text)
 
-    series = harness.interleave({"django-static-pipe minify step": ours, "bare rcssmin + rjsmin (C)": bare}, rounds=rounds)
+    series = harness.interleave(
+        {"django-static-pipe minify step": ours, "bare rcssmin + rjsmin (C)": bare}, rounds=rounds
+    )
     return {"unit": "MB/s", "per": 1, "series": series, "bytes": total}
 
 

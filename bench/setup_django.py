@@ -42,8 +42,14 @@ def configure() -> None:
         SECRET_KEY="bench",
         ALLOWED_HOSTS=["*"],
         INSTALLED_APPS=["django.contrib.staticfiles", "django_static_pipe", "compressor", "bench"],
-        TEMPLATES=[{"BACKEND": "django.template.backends.django.DjangoTemplates", "DIRS": [str(TEMPLATES)], "APP_DIRS": True,
-                    "OPTIONS": {"debug": False}}],  # fmt: skip
+        TEMPLATES=[
+            {
+                "BACKEND": "django.template.backends.django.DjangoTemplates",
+                "DIRS": [str(TEMPLATES)],
+                "APP_DIRS": True,
+                "OPTIONS": {"debug": False},
+            }
+        ],
         DATABASES={},
         STATIC_URL="/static/",
         STATIC_ROOT=str(WORK / "static-root"),
