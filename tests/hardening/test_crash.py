@@ -24,13 +24,13 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from devservers import corpus
 from devservers.nginx import Nginx
 from devservers.ports import free_port
 from django_static_pipe import pipeline
 from django_static_pipe.nginx_config import NginxOptions, full_config
 from django_static_pipe.writer import TEMP_PREFIX
 from tests.conftest import copy_assets
-from devservers import corpus
 from tests.hardening.figures import record
 
 pytestmark = [pytest.mark.slow, pytest.mark.nginx]

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from django.template import Context, Template
 
+from devservers import corpus
 from django_static_pipe import slimfile
 from django_static_pipe.exceptions import BundleError, MinifyWarning
-from devservers import corpus
 from tests.hardening.figures import record
 
 FINGERPRINT_JS = Path(__file__).with_name("vm_fingerprint.js")
