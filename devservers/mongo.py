@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from devservers.ports import free_port, wait_for_port
+from devservers.ports import free_port, terminate, wait_for_port
 
 FERRETDB_VERSION = "v1.24.2"
 MODULE_DIR = Path(__file__).with_name("ferretdb_module")
@@ -120,13 +120,7 @@ class MongoServer:
         return self
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        terminate(self.process, timeout=20)
         self.process = None
 
     def close(self) -> None:

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import tempfile
 
-from devservers.ports import free_port, wait_for_port
+from devservers.ports import free_port, terminate, wait_for_port
 
 #: Credentials for moto only. The user's own AWS configuration is kept out of the test run.
 FAKE_AWS_ENV = {
@@ -55,12 +55,6 @@ class MotoServer:
         return self
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        terminate(self.process, timeout=10)
         self.process = None
         shutil.rmtree(self.log_dir, ignore_errors=True)

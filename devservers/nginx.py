@@ -7,7 +7,7 @@ import shutil
 import subprocess
 import tempfile
 
-from devservers.ports import wait_for_port
+from devservers.ports import terminate, wait_for_port
 
 
 def nginx_binary() -> str | None:
@@ -45,11 +45,5 @@ class Nginx:
         return self
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        terminate(self.process, timeout=10)
         self.process = None

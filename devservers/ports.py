@@ -25,3 +25,15 @@ def wait_for_port(host: str, port: int, timeout: float, process: subprocess.Pope
         except OSError:
             time.sleep(0.05)
     return False
+
+
+def terminate(process: subprocess.Popen[bytes] | None, timeout: float = 20) -> None:
+    """Stop a server: SIGTERM, then SIGKILL if it has not gone within ``timeout`` seconds."""
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

@@ -61,7 +61,7 @@ def options_from_settings(**overrides: object) -> NginxOptions:
 
 def locations(options: NginxOptions) -> str:
     """The location blocks: stamped files from disk, media and everything else proxied to Django."""
-    brotli = "        brotli_static on;\n" if options.brotli else ""
+    brotli = "    brotli_static on;\n" if options.brotli else ""
     stamped = _fill(
         "locations.conf",
         {
