@@ -169,7 +169,7 @@ def test_killed_builds_never_expose_partial_files(crash_site):
             pipeline.reset()
             begun = time.monotonic()
             pid = _build_in_child()
-            time.sleep(randomness.uniform(0, typical * 2.5))  # some runs finish, most are cut short
+            time.sleep(randomness.uniform(0, typical * 1.5))  # some runs finish, most are cut short
             finished, status = os.waitpid(pid, os.WNOHANG)
             if finished == 0:
                 try:
@@ -191,7 +191,7 @@ def test_killed_builds_never_expose_partial_files(crash_site):
         reader.join(timeout=30)
         nginx.stop()
     assert reader.problems == []
-    assert killed >= RUNS // 3, (killed, completed)  # most kills landed inside a build
+    assert killed >= RUNS // 4, (killed, completed)  # many kills landed inside a build
     assert list(out.rglob(TEMP_PREFIX + "*")) == []
     entries = json.loads((out / "static-pipe-manifest.json").read_text())["entries"]
     for entry in entries.values():
