@@ -19,11 +19,11 @@ from django.core.files.base import ContentFile
 from django.core.management import call_command
 
 from devservers.faultproxy import FaultProxy
-from devservers.mongo import MongoServer
 from django_static_pipe.backends.gridfs import GridFSStorage
 from tests.cdn.conftest import DOMAIN
 from tests.conftest import T0
 from tests.hardening.figures import record
+from tests.media.conftest import gridfs_storages
 
 RENDER_BUDGET_SECONDS = 0.5
 PRODUCED = [f"css/imports_layout.min.{T0}.css", f"js/a_b.min.{T0}.js", f"img/photo.{T0}.png", f"img/bg.{T0}.png",
@@ -113,10 +113,7 @@ def mongo_behind_fault(mongo_server, gridfs_database):
 @pytest.mark.mongo
 def test_mongodb_faults_are_503_and_leave_no_orphans(mongo_behind_fault, mongo_server, settings, client):
     fault, storage = mongo_behind_fault
-    settings.STORAGES = {
-        "default": {"BACKEND": "django_static_pipe.backends.gridfs.GridFSStorage", "OPTIONS": storage._explicit},
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
+    settings.STORAGES = gridfs_storages(**storage._explicit)
     settings.ROOT_URLCONF = "tests.urls"
     storage.save("kept.bin", ContentFile(b"k" * 200_000))
     held = 0.0
@@ -177,28 +174,6 @@ def storage_has(storage: GridFSStorage, name: str, fault: FaultProxy) -> bool:
         return storage.exists(name)
     finally:
         fault.set_mode(mode)
-
-
-@pytest.mark.mongo
-def test_mongodb_stopped_and_restarted_for_real(settings, client, gridfs_database):
-    server = MongoServer().start()
-    try:
-        settings.STORAGES = {
-            "default": {
-                "BACKEND": "django_static_pipe.backends.gridfs.GridFSStorage",
-                "OPTIONS": {"uri": server.uri, "database": gridfs_database, "server_selection_timeout_ms": 500},
-            },
-            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-        }
-        from django.core.files.storage import storages
-
-        storages["default"].save("a.txt", ContentFile(b"a"))
-        server.stop()
-        assert [client.get("/media/a.txt").status_code for _ in range(3)] == [503, 503, 503]
-        server.start()
-        assert client.get("/media/a.txt").status_code == 200
-    finally:
-        server.close()
 
 
 def test_a_huge_source_hits_the_size_limit_with_a_clear_error(site, settings):

@@ -14,6 +14,7 @@ from pymongo import monitoring
 from django_static_pipe.backends.gridfs import GridFSStorage
 from django_static_pipe.backends.gridfs_options import DEFAULT_CHUNK_SIZE
 from tests.hardening.figures import record
+from tests.media.conftest import gridfs_storages
 
 pytestmark = pytest.mark.mongo
 
@@ -39,10 +40,7 @@ class Generated(File):
 
 
 def _serve(settings, storage: GridFSStorage) -> None:
-    settings.STORAGES = {
-        "default": {"BACKEND": "django_static_pipe.backends.gridfs.GridFSStorage", "OPTIONS": storage._explicit},
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
+    settings.STORAGES = gridfs_storages(**storage._explicit)
 
 
 @pytest.mark.slow

@@ -10,6 +10,14 @@ import pytest
 from django_static_pipe.backends.gridfs import GridFSStorage
 
 
+def gridfs_storages(**options: Any) -> dict[str, Any]:
+    """A STORAGES setting with a GridFSStorage of these options as the default storage."""
+    return {
+        "default": {"BACKEND": "django_static_pipe.backends.gridfs.GridFSStorage", "OPTIONS": options},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
 @pytest.fixture
 def storage_factory(mongo_uri: str, gridfs_database: str) -> Callable[..., GridFSStorage]:
     def make(**options: Any) -> GridFSStorage:
@@ -28,13 +36,7 @@ def media(settings: Any, mongo_uri: str, gridfs_database: str) -> GridFSStorage:
     """GridFS as the default storage, served by the view at /media/."""
     from django.core.files.storage import storages
 
-    settings.STORAGES = {
-        "default": {
-            "BACKEND": "django_static_pipe.backends.gridfs.GridFSStorage",
-            "OPTIONS": {"uri": mongo_uri, "database": gridfs_database, "chunk_size_bytes": 4},
-        },
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
+    settings.STORAGES = gridfs_storages(uri=mongo_uri, database=gridfs_database, chunk_size_bytes=4)
     storage = storages["default"]
     assert isinstance(storage, GridFSStorage)
     return storage

@@ -9,6 +9,8 @@ import pytest
 from django.core.files.base import ContentFile
 from django.utils.http import http_date
 
+from tests.media.conftest import gridfs_storages
+
 pytestmark = pytest.mark.mongo
 
 TEN = b"0123456789"
@@ -184,13 +186,7 @@ def test_mongodb_away_is_503_within_the_selection_timeout(client, settings, grid
 
     own = MongoServer().start()
     try:
-        settings.STORAGES = {
-            "default": {
-                "BACKEND": "django_static_pipe.backends.gridfs.GridFSStorage",
-                "OPTIONS": {"uri": own.uri, "database": gridfs_database, "server_selection_timeout_ms": 500},
-            },
-            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-        }
+        settings.STORAGES = gridfs_storages(uri=own.uri, database=gridfs_database, server_selection_timeout_ms=500)
         storages["default"].save("here.txt", ContentFile(b"here"))
         assert client.get("/media/here.txt").status_code == 200
         own.stop()
