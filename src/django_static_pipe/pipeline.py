@@ -231,14 +231,9 @@ def _produce(key: str, names: Sequence[str], slim: bool) -> tuple[Built, bool]:
 
     product = assemble(sources, slim, nested)
     data = product.data
-    if data is None and (pipe_settings.stamp == "content" or pipe_settings.sri):
-        with open(product.link_to or "", "rb") as handle:
-            data_for_hash: bytes | None = handle.read()
-    else:
-        data_for_hash = data
     if pipe_settings.stamp == "content":
-        assert data_for_hash is not None
-        stamp = content_stamp(data_for_hash)
+        assert data is not None  # assemble copies instead of linking when the name promises the content
+        stamp = content_stamp(data)
     else:
         stamp = mtime_stamp(max(mtime for _path, mtime, _size in product.fingerprints) / 1e9)
     generate = _generator(pipe_settings.filename_generator, "DJANGO_STATIC_FILENAME_GENERATOR")
@@ -247,7 +242,8 @@ def _produce(key: str, names: Sequence[str], slim: bool) -> tuple[Built, bool]:
     anchor = next((s for s in sources if os.path.dirname(s.name) == anchor_folder), sources[0])
     filepath = _output_path(url_path, anchor)
     new = False
-    size = len(data) if data is not None else fingerprint(product.link_to or "")[2]
+    sizes = {path: size for path, _mtime, size in product.fingerprints}  # stat()ed when read
+    size = len(data) if data is not None else sizes[product.link_to or ""]
     if not _output_intact(filepath, size):
         writer.write_output(filepath, data, link_to=product.link_to, kinds=pipe_settings.precompress)
         new = True
@@ -257,8 +253,8 @@ def _produce(key: str, names: Sequence[str], slim: bool) -> tuple[Built, bool]:
         local_url=local_url_for(url_path),
         filepath=filepath,
         fingerprints=tuple(dict.fromkeys(product.fingerprints)),
-        integrity=integrity_of(data_for_hash) if data_for_hash is not None else None,
-        source_bytes=sum(os.path.getsize(source.path) for source in sources),
+        integrity=integrity_of(data) if data is not None else None,
+        source_bytes=sum(sizes[source.path] for source in sources),
         refs=tuple(dict.fromkeys(refs)),
         size=size,
     )
@@ -349,18 +345,28 @@ def build(names: Sequence[str], slim: bool) -> Outcome:
         return warm
     outcome = _build_checked(key, names, slim, remembered)
     if _session is not None and not outcome.built.notfound:
-        _session[key] = outcome.built
-        for ref in outcome.built.refs:  # an up-to-date output still needs what it references recorded
-            if ref not in _session:
-                build(*parse_key(ref))
+        _record(outcome.built)
     return outcome
+
+
+def _from_manifest(key: str, manifest: Manifest) -> Built | None:
+    entry = manifest.get(key)
+    return _from_entry(key, entry, manifest) if entry is not None else None
+
+
+def _record(built: Built) -> None:
+    """Collect ``built`` for the offline build's manifest, with every output it references."""
+    assert _session is not None
+    _session[built.key] = built
+    for ref in built.refs:  # an up-to-date output still needs what it references recorded
+        if ref not in _session and not reuse_if_current(*parse_key(ref)):
+            build(*parse_key(ref))
 
 
 def _built_meanwhile(key: str, previous: Built | None, manifest: Manifest | None) -> Built | None:
     candidate = _memo.get(key)
     if (candidate is None or candidate is previous) and manifest is not None:
-        entry = manifest.get(key)
-        candidate = _from_entry(key, entry, manifest) if entry is not None else None
+        candidate = _from_manifest(key, manifest)
     if candidate is None or candidate == previous:
         return None
     return candidate if _still_valid(candidate) else None
@@ -381,12 +387,10 @@ def _build_checked(key: str, names: Sequence[str], slim: bool, previous: Built |
     debug = pipe_settings.debug or _session is not None
     manifest = _manifest(for_reading=_session is not None)
     if previous is None and manifest is not None:
-        entry = manifest.get(key)
-        if entry is not None:
-            previous = _from_entry(key, entry, manifest)
-            if not debug:
-                _memo[key] = previous
-                return Outcome(previous, new=False, changed=False, checked=False)
+        previous = _from_manifest(key, manifest)
+        if previous is not None and not debug:
+            _memo[key] = previous
+            return Outcome(previous, new=False, changed=False, checked=False)
     if previous is not None and _still_valid(previous):
         _memo[key] = previous
         return Outcome(previous, new=False, changed=False, checked=True)
@@ -424,19 +428,12 @@ def reuse_if_current(names: Sequence[str], slim: bool) -> bool:
     manifest = _manifest(for_reading=True)
     if manifest is None:
         return False
-    key = make_key(names, slim)
-    entry = manifest.get(key)
-    if entry is None:
+    built = _from_manifest(make_key(names, slim), manifest)
+    if built is None or not _still_valid(built):
         return False
-    built = _from_entry(key, entry, manifest)
-    if not _still_valid(built):
-        return False
-    _memo[key] = built
+    _memo[built.key] = built
     if _session is not None:
-        _session[key] = built
-        for ref in built.refs:
-            if ref not in _session and not reuse_if_current(*parse_key(ref)):
-                build(*parse_key(ref))
+        _record(built)
     return True
 
 

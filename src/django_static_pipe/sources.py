@@ -73,12 +73,6 @@ def finder_roots() -> list[str]:
     return roots
 
 
-def search_roots() -> list[str]:
-    """The folders names are looked up in: ``DJANGO_STATIC_MEDIA_ROOTS`` or the finders' roots."""
-    roots = pipe_settings.media_roots
-    return roots if roots is not None else finder_roots()
-
-
 @lru_cache(maxsize=64)
 def _real_roots(roots: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(os.path.realpath(root) for root in roots)
