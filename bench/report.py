@@ -27,15 +27,15 @@ def versions() -> dict[str, str]:
         "gunicorn",
         "pymongo",
         "brotli",
-        "XStatic-jQuery",
-        "XStatic-Bootstrap",
-        "XStatic-Font-Awesome",
     ):
         try:
             found[package] = importlib.metadata.version(package)
         except importlib.metadata.PackageNotFoundError:
             found[package] = "not installed"
     found["django-static-pipe"] = importlib.metadata.version("django-static-pipe")
+    from devservers.corpus import npm_versions
+
+    found.update({f"npm {name}": version for name, version in npm_versions().items()})
     nginx = subprocess.run(["nginx", "-v"], capture_output=True, text=True)
     found["nginx"] = (nginx.stderr or nginx.stdout).strip().removeprefix("nginx version: ")
     wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True)

@@ -1,37 +1,101 @@
-"""Real third-party assets installed from PyPI (Django admin, XStatic jQuery, Bootstrap, Font Awesome),
-used by the hardening tests and the benchmarks."""
+"""Real third-party assets nobody here wrote, for the hardening tests and the benchmarks.
+
+Django admin's own static files, plus jQuery, Bootstrap and Font Awesome from the npm registry at the
+exact versions (and integrity hashes) of ``devservers/npm_corpus/package-lock.json``. They are
+unpacked by ``npm ci --ignore-scripts`` into a cache folder named after the lock file's hash, so a
+set-up never depends on a Python build step, and a new lock gets a new folder.
+``python -m devservers.corpus --install`` does it ahead of time (the set-up scripts do).
+"""
 
 from __future__ import annotations
 
+import argparse
+import fcntl
+import hashlib
 import os
 import shutil
+import subprocess
 from pathlib import Path
+
+from devservers.mongo import cache_dir
+
+LOCK_FOLDER = Path(__file__).with_name("npm_corpus")
+#: name in the corpus → (npm package, folder inside it, the sub-folders taken; None: all of it)
+PACKAGES: dict[str, tuple[str, str, tuple[str, ...] | None]] = {
+    "jquery": ("jquery", "dist", None),
+    "bootstrap": ("bootstrap", "dist", None),
+    # Font Awesome's metadata, sprites and 2,000 single SVGs are not assets a page links.
+    "fontawesome": ("@fortawesome/fontawesome-free", "", ("css", "js", "webfonts")),
+}
+
+
+class CorpusUnavailable(RuntimeError):
+    pass
+
+
+def install_folder() -> Path:
+    """Where this lock file's packages are unpacked (one folder per version of the lock)."""
+    digest = hashlib.sha256((LOCK_FOLDER / "package-lock.json").read_bytes()).hexdigest()[:12]
+    return cache_dir() / f"npm-corpus-{digest}"
+
+
+def ensure_installed() -> Path:
+    """``node_modules`` of the corpus, installing it first if needed (once, under a file lock)."""
+    folder = install_folder()
+    done = folder / ".installed"
+    if done.exists():
+        return folder / "node_modules"
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            npm = shutil.which("npm")
+            if npm is None:
+                raise CorpusUnavailable("npm is needed to unpack the test corpus (Debian: apt-get install npm).")
+            for name in ("package.json", "package-lock.json"):
+                shutil.copy(LOCK_FOLDER / name, folder / name)
+            subprocess.run(
+                [npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"],
+                cwd=folder,
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
+            done.touch()
+    return folder / "node_modules"
+
+
+def npm_versions() -> dict[str, str]:
+    """The npm packages of the corpus and their locked versions."""
+    import json
+
+    lock = json.loads((LOCK_FOLDER / "package-lock.json").read_text())
+    return {
+        package: lock["packages"][f"node_modules/{package}"]["version"]
+        for package, _folder, _subfolders in PACKAGES.values()
+    }
 
 
 def package_roots() -> dict[str, Path]:
+    """Each package's asset folder: ``admin`` (from Django itself) and the npm packages."""
     import django
-    import xstatic.pkg.bootstrap as bootstrap
-    import xstatic.pkg.jquery as jquery
 
-    roots = {
-        "admin": Path(django.__file__).parent / "contrib/admin/static/admin",
-        "jquery": Path(jquery.BASE_DIR),
-        "bootstrap": Path(bootstrap.BASE_DIR),
-    }
-    try:
-        import xstatic.pkg.font_awesome as font_awesome
-
-        roots["fontawesome"] = Path(font_awesome.BASE_DIR)
-    except ImportError:  # pragma: no cover - part of the test extras
-        pass
+    modules = ensure_installed()
+    roots = {"admin": Path(django.__file__).parent / "contrib/admin/static/admin"}
+    for name, (package, folder, _subfolders) in PACKAGES.items():
+        roots[name] = modules / package / folder
     return roots
 
 
 def copy_corpus(target: Path, *, source_maps: bool = False) -> Path:
     """Copy every package's files under ``target/<package>/`` (one asset root for the pipeline)."""
-    ignored = ["*.py", "__pycache__"] + ([] if source_maps else ["*.map"])
+    ignored = shutil.ignore_patterns("*.py", "__pycache__", *([] if source_maps else ["*.map"]))
     for name, root in package_roots().items():
-        shutil.copytree(root, target / name, ignore=shutil.ignore_patterns(*ignored))
+        subfolders = PACKAGES[name][2] if name in PACKAGES else None
+        if subfolders is None:
+            shutil.copytree(root, target / name, ignore=ignored)
+            continue
+        for subfolder in subfolders:
+            shutil.copytree(root / subfolder, target / name / subfolder, ignore=ignored)
     return target
 
 
@@ -46,3 +110,10 @@ def files(root: Path, extension: str, minified: bool | None = None) -> list[Path
 
 def url_name(root: Path, path: Path) -> str:
     return "/" + str(path.relative_to(root)).replace(os.sep, "/")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--install", action="store_true", help="unpack the npm packages now")
+    if parser.parse_args().install:
+        print(ensure_installed())

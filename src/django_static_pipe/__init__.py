@@ -5,7 +5,7 @@ Importing the package is cheap; the Python API below loads the pipeline on first
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+__version__ = "0.2.0.dev0"
 __all__ = ["slimfile", "staticfile"]
 
 

@@ -7,7 +7,7 @@ import io
 import os
 import threading
 import tracemalloc
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured, SuspiciousFileOperation
@@ -209,10 +209,10 @@ def test_url(storage, settings):
 
 
 def test_times_are_aware_with_use_tz(storage, settings):
-    before = datetime.now(timezone.utc).replace(microsecond=0)
+    before = datetime.now(UTC).replace(microsecond=0)
     storage.save("t.txt", ContentFile(b"x"))
     modified = storage.get_modified_time("t.txt")
-    assert modified.tzinfo is not None and before <= modified <= datetime.now(timezone.utc)
+    assert modified.tzinfo is not None and before <= modified <= datetime.now(UTC)
     assert storage.get_created_time("t.txt") == modified
     settings.USE_TZ = False
     assert storage.get_modified_time("t.txt").tzinfo is None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from io import StringIO
 
 import pytest
@@ -15,8 +15,8 @@ pytestmark = pytest.mark.mongo
 
 def orphan_chunks(storage, count: int, age: timedelta) -> ObjectId:
     """Chunks as a process killed mid-upload leaves them: no file document, written ``age`` ago."""
-    files_id = ObjectId.from_datetime(datetime.now(timezone.utc) - age)
-    when = datetime.now(timezone.utc) - age
+    files_id = ObjectId.from_datetime(datetime.now(UTC) - age)
+    when = datetime.now(UTC) - age
     storage.chunks.insert_many(
         [
             {"_id": ObjectId.from_datetime(when + timedelta(seconds=n)), "files_id": files_id, "n": n, "data": b"x"}

@@ -18,7 +18,7 @@ import posixpath
 import re
 import threading
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import IO, Any
 from urllib.parse import quote
 
@@ -201,7 +201,7 @@ class GridFSStorage(Storage):
         return sorted(folders), sorted(files)
 
     def _datetime(self, value: datetime) -> datetime:
-        aware = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
         return aware if settings.USE_TZ else django_timezone.make_naive(aware)
 
     def get_modified_time(self, name: str) -> datetime:
@@ -278,7 +278,7 @@ class GridFSStorage(Storage):
                 "_id": file_id,
                 "length": length,
                 "chunkSize": self.chunk_size,
-                "uploadDate": datetime.now(timezone.utc).replace(microsecond=0),
+                "uploadDate": datetime.now(UTC).replace(microsecond=0),
                 "metadata": {"contentType": content_type, "sha256": sha256},
             }
             for _attempt in range(20):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
@@ -38,7 +38,7 @@ def find_orphans(storage: GridFSStorage, older_than: timedelta) -> list[Orphan]:
     Uses ``distinct`` and plain finds rather than ``$lookup``/``$max``: FerretDB lacks those, and the
     orphan case is rare enough that a second look per orphan costs nothing.
     """
-    cutoff = datetime.now(timezone.utc) - older_than
+    cutoff = datetime.now(UTC) - older_than
     owners = storage.chunks.distinct("files_id")
     orphans: list[Orphan] = []
     for batch in _batches(owners, ID_BATCH):
