@@ -102,11 +102,28 @@ def _asset_tag(token: Token, found: Found, place: Place) -> None:
         found.add(names, slim, place)
 
 
+def _static_tag(token: Token) -> str | None:
+    """What ``{% static "literal" %}`` renders (None for any other tag, or a non-literal argument)."""
+    bits = token.split_contents()
+    if len(bits) != 2 or bits[0] != "static":
+        return None
+    literal = _literal(bits[1])
+    if literal is None:
+        return None
+    from django.templatetags.static import static
+
+    return static(literal)
+
+
 def _block(tokens: list[Token], start: int, found: Found, place: Place) -> int:
-    """Handle a block tag starting at ``tokens[start]``; return the index of its end tag."""
+    """Handle a block tag starting at ``tokens[start]``; return the index of its end tag.
+
+    A body of text, comments and ``{% static "literal" %}`` tags is planned exactly as a render would;
+    anything else (a variable, another tag) makes it a block that can only be built when rendered.
+    """
     name = tokens[start].contents.split()[0]
     body: list[str] = []
-    literal = True
+    reason = ""
     index = start + 1
     while index < len(tokens):
         token = tokens[index]
@@ -114,18 +131,26 @@ def _block(tokens: list[Token], start: int, found: Found, place: Place) -> int:
             break
         if token.token_type == TokenType.TEXT:
             body.append(token.contents)
-        elif token.token_type != TokenType.COMMENT:
-            literal = False
+        elif token.token_type == TokenType.BLOCK and (url := _static_tag_safely(token)) is not None:
+            body.append(url)
+        elif token.token_type == TokenType.VAR and not reason:
+            reason = f"its body holds the variable {{{{ {token.contents} }}}} (line {token.lineno})"
+        elif token.token_type == TokenType.BLOCK and not reason:
+            reason = f"its body holds the tag {{% {token.contents} %}} (line {token.lineno})"
         index += 1
-    if not literal:
-        found.skipped.append(Skipped(place, f"{{% {name} %}}: its body holds variables or tags"))
+    if reason:
+        found.skipped.append(Skipped(place, f"{{% {name} %}}: {reason}; it is built when a page renders it"))
         return index
-    plan = html.plan_of("".join(body))
-    for run in plan.runs:
-        found.add(run.names, BLOCK_TAGS[name], place)
-    for image in plan.images:
-        found.add((html.strip_query(image.url),), False, place)
+    for names, slim in html.planned_uses("".join(body), slim=BLOCK_TAGS[name]):
+        found.add(names, slim, place)
     return index
+
+
+def _static_tag_safely(token: Token) -> str | None:
+    try:
+        return _static_tag(token)
+    except ValueError:  # a Manifest storage without an entry for the name: the render would fail too
+        return None
 
 
 def scan_template(path: str, found: Found) -> None:
