@@ -11,13 +11,15 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from django.core.exceptions import SuspiciousFileOperation
 from django.template import engines
 from django.template.backends.django import DjangoTemplates
 from django.template.base import Lexer, Token, TokenType
 from django.template.utils import get_app_template_dirs
 
 from . import html
-from .pipeline import split_names
+from .exceptions import BundleError
+from .pipeline import parse_argument
 
 ASSET_TAGS = {"staticfile": False, "slimfile": True}
 BLOCK_TAGS = {"staticall": False, "slimall": True}
@@ -52,6 +54,8 @@ class Found:
     uses: dict[tuple[tuple[str, ...], bool], Use] = field(default_factory=dict)
     skipped: list[Skipped] = field(default_factory=list)
     templates: int = 0
+    # What a render would warn about and leave as written (a URL refused, a bundle that cannot be).
+    problems: list[str] = field(default_factory=list)
 
     def add(self, names: tuple[str, ...], slim: bool, place: Place) -> None:
         use = self.uses.setdefault((names, slim), Use(names, slim))
@@ -97,9 +101,13 @@ def _asset_tag(token: Token, found: Found, place: Place) -> None:
     if literal is None:
         found.skipped.append(Skipped(place, f"{{% {token.contents} %}}: the argument is not a literal string"))
         return
-    names = split_names(literal)
-    if names:
-        found.add(names, slim, place)
+    try:
+        parsed = parse_argument(literal)
+    except (SuspiciousFileOperation, BundleError) as exc:
+        found.problems.append(f"{place}: {exc}")
+        return
+    if parsed is not None and parsed[0]:
+        found.add(parsed[0], slim, place)
 
 
 def _static_tag(token: Token) -> str | None:
@@ -141,8 +149,10 @@ def _block(tokens: list[Token], start: int, found: Found, place: Place) -> int:
     if reason:
         found.skipped.append(Skipped(place, f"{{% {name} %}}: {reason}; it is built when a page renders it"))
         return index
-    for names, slim in html.planned_uses("".join(body), slim=BLOCK_TAGS[name]):
+    uses, refused = html.planned("".join(body), slim=BLOCK_TAGS[name])
+    for names, slim in uses:
         found.add(names, slim, place)
+    found.problems += [f"{place}: {problem}" for problem in refused]
     return index
 
 

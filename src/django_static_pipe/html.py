@@ -14,12 +14,11 @@ import warnings
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
 
 from django.core.exceptions import SuspiciousFileOperation
 from django.utils.html import escape
 
-from . import pipeline
+from . import pipeline, places
 from .conf import pipe_settings
 from .exceptions import MissingAssetError, MissingAssetWarning
 from .html_scan import Element, Plan, Run, Slot, plan_of, srcset_candidates
@@ -28,17 +27,18 @@ from .sources import locate, staticfiles_name
 
 logger = logging.getLogger("django_static_pipe")
 
-#: The template and line a block stands at, for warnings about what it names.
-current_place: ContextVar[str] = ContextVar("django_static_pipe_place", default="")
-
 
 @contextmanager
 def at_place(place: str) -> Iterator[None]:
-    token = current_place.set(place)
-    try:
+    """Name ``place`` (``template:LINE`` of the block) in every warning about what the block names."""
+    with places.at(place):
         yield
-    finally:
-        current_place.reset(token)
+
+
+@contextmanager
+def _at_offset(body: str, offset: int) -> Iterator[None]:
+    with places.at(places.shifted(places.current(), body.count("\n", 0, offset))):
+        yield
 
 
 _PLAN_CACHE_SIZE = 256
@@ -63,12 +63,8 @@ def forget_plans() -> None:
 
 
 def _warn(offset: int, body: str, what: str) -> None:
-    place = current_place.get()
-    if place:
-        template, _colon, line = place.rpartition(":")
-        if line.isdigit():
-            place = f"{template}:{int(line) + body.count(chr(10), 0, offset)}"
-    message = f"django-static-pipe: {place + ': ' if place else ''}{what}"
+    with _at_offset(body, offset):
+        message = f"django-static-pipe: {places.prefix()}{what}"
     logger.warning(message)
     warnings.warn(message, MissingAssetWarning, stacklevel=5)
 
@@ -89,12 +85,13 @@ def _run_parts(run: Run, slim: bool, sri: bool, body: str) -> list[tuple[list[in
     splits the run around it and stays as it was (with a warning); scripts of different strictness
     become one tag per group, in order, where the run stood."""
     try:
-        outcome = pipeline.build(run.names, slim)
+        with _at_offset(body, run.members[0].start):
+            outcome = pipeline.build(run.names, slim)
     except MissingAssetError:
         return _split_around_missing(run, slim, sri, body)
+    if outcome.built.notfound:  # a run of one, missing (the build warned)
+        return [([0], [(_missing_url(run.members[0].slots[0]), None)])]
     parts = [pipeline.build(segment, slim) for segment in outcome.built.segments] or [outcome]
-    if outcome.built.notfound:
-        _warn(run.members[0].start, body, f"{run.members[0].url!r} was not found; it is kept as it is.")
     return [(list(range(len(run.members))), [_part(part, run.suffix, sri) for part in parts])]
 
 
@@ -110,22 +107,32 @@ def _split_around_missing(run: Run, slim: bool, sri: bool, body: str) -> list[tu
             chunk.clear()
 
     for index, member in enumerate(run.members):
-        if pipeline.build((member.slots[0].located.name,), slim).built.notfound:
+        with _at_offset(body, member.start):
+            missing = pipeline.build((member.slots[0].located.name,), slim).built.notfound
+        if missing:  # the build warned; the member stands alone and the run goes on after it
             flush()
-            _warn(member.start, body, f"{member.url!r} was not found; it is kept as it is and not joined.")
-            result.append(([index], []))  # empty: the member stays as written
+            result.append(([index], [(_missing_url(member.slots[0]), None)]))
         else:
             chunk.append(index)
     flush()
     return result
 
 
+def _missing_url(slot: Slot) -> str:
+    """A missing file's URL: as written when under ``STATIC_URL``, else with ``DJANGO_STATIC_MEDIA_URL``."""
+    static_url = pipe_settings.static_url
+    if static_url and slot.written.startswith(static_url):
+        return slot.written
+    return pipeline.original_url(slot.located.name) + slot.located.suffix
+
+
 def _slot_url(slot: Slot, slim: bool, body: str, offset: int) -> str | None:
     """The stamped URL for one URL of an element stamped in place; None to leave it as written."""
-    outcome = pipeline.build((slot.located.name,), slim if slot.slim is None else slot.slim)
-    if outcome.built.notfound:
-        _warn(offset, body, f"{slot.written!r} was not found; it is kept as it is.")
-        return None
+    with _at_offset(body, offset):
+        outcome = pipeline.build((slot.located.name,), slim if slot.slim is None else slot.slim)
+    if outcome.built.notfound:  # the build warned
+        url = _missing_url(slot)
+        return None if url == slot.written else url
     if outcome.built.segments:  # pragma: no cover - one file has no segments
         return None
     return pipeline.render(outcome) + slot.located.suffix
@@ -176,7 +183,7 @@ def _integrity_for(element: Element, slim: bool, sri: bool) -> str | None:
     logger.info(
         "django-static-pipe: %sremoved integrity from %r: its bytes are the stamped file's now; "
         "set DJANGO_STATIC_SRI = True to have it recomputed.",
-        current_place.get() + ": " if current_place.get() else "",
+        places.prefix(),
         slot.written,
     )
     return ""
@@ -208,9 +215,9 @@ def _importmap(element: Element, slim: bool, body: str) -> str | None:
                 continue
             if located is None:
                 continue
-            outcome = pipeline.build((located.name,), slim)
-            if outcome.built.notfound:
-                _warn(element.start, body, f"the import map names {target!r}, which was not found.")
+            with _at_offset(body, element.start):
+                outcome = pipeline.build((located.name,), slim)
+            if outcome.built.notfound:  # the build warned
                 continue
             mapping[specifier] = pipeline.render(outcome) + located.suffix
             changed = True
@@ -224,8 +231,9 @@ def _importmap(element: Element, slim: bool, body: str) -> str | None:
     return json.dumps(document, ensure_ascii=False).replace("</", "<\\/")
 
 
-def planned_uses(body: str, *, slim: bool) -> list[tuple[tuple[str, ...], bool]]:
-    """Every build a render of ``body`` asks for (for the offline build), in order."""
+def planned(body: str, *, slim: bool) -> tuple[list[tuple[tuple[str, ...], bool]], list[str]]:
+    """Every build a render of ``body`` asks for (for the offline build), in order, and the URLs a
+    render would refuse (with why)."""
     plan = plan_of(body)
     uses: list[tuple[tuple[str, ...], bool]] = [(run.names, slim) for run in plan.runs]
     for element in plan.singles:
@@ -233,7 +241,8 @@ def planned_uses(body: str, *, slim: bool) -> list[tuple[tuple[str, ...], bool]]
     for element in plan.importmaps:
         assert element.inline is not None
         uses += [((name,), slim) for name in _importmap_names(body[element.inline[0] : element.inline[1]])]
-    return list(dict.fromkeys(uses))
+    refused = [f"{item.url!r} cannot be used: {item.reason}" for item in plan.refused]
+    return list(dict.fromkeys(uses)), refused
 
 
 def _importmap_names(text: str) -> list[str]:

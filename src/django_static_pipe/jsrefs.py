@@ -27,7 +27,9 @@ _STRING = {
     "'": re.compile(r"'(?:\\.|\\\n|[^'\\\n])*'?", re.DOTALL),
 }
 _TEMPLATE_PART = re.compile(r"(?:\\.|[^`\\$]|\$(?!\{))*", re.DOTALL)
-_REGEX = re.compile(r"/(?:\\.|\[(?:\\.|[^\]\\\n])*\]|[^/\\\n\[])+/[A-Za-z]*")
+_REGEX_BODY = re.compile(r"(?:\\.|[^/\\\n\[\r\u2028\u2029])*")
+_CLASS_BODY = re.compile(r"(?:\\.|[^\]\\\n\r\u2028\u2029])*")
+_FLAGS = re.compile(r"[A-Za-z]*")
 # A cheap first look: most scripts (jQuery, Bootstrap's bundle) have no module syntax at all.
 _MAYBE_MODULE = re.compile(r"\bimport\b|\bexport\s*[{*]")
 
@@ -41,6 +43,22 @@ class Specifier:
     value: str
     quote: str
     dynamic: bool
+
+
+class _Finder:
+    """The next match at or after a position, remembered: repeated searches stay linear."""
+
+    def __init__(self, text: str, pattern: re.Pattern[str]) -> None:
+        self.text = text
+        self.pattern = pattern
+        self.found = -2
+
+    def at_or_after(self, position: int) -> int:
+        if self.found == -1 or self.found >= position:
+            return self.found
+        match = self.pattern.search(self.text, position)
+        self.found = match.start() if match else -1
+        return self.found
 
 
 @dataclass
@@ -59,6 +77,9 @@ class _Lexer:
         self.position = 0
         self.previous: _Token | None = None
         self.braces: list[str] = []  # "{" for a block or object, "${" for a template substitution
+        self._next_bracket = _Finder(text, re.compile(r"\]"))
+        self._next_line_end = _Finder(text, re.compile(r"[\n\r\u2028\u2029]"))
+        self._unclosed_class_until = -1
 
     def _regex_allowed(self) -> bool:
         previous = self.previous
@@ -88,9 +109,10 @@ class _Lexer:
                     self.braces.pop()
                 token = self._template(position)
             elif char == "/" and self._regex_allowed():
-                match = _REGEX.match(text, position)
-                end = match.end() if match else position + 1
-                token = _Token("regex" if match else "punct", position, end, text[position:end])
+                end = self._regex_end(position)
+                kind = "punct" if end is None else "regex"
+                end = position + 1 if end is None else end
+                token = _Token(kind, position, end, text[position:end])
             elif char.isdigit() or (char == "." and text[position + 1 : position + 2].isdigit()):
                 end = _NUMBER.match(text, position).end()  # type: ignore[union-attr]
                 token = _Token("number", position, end, text[position:end])
@@ -107,6 +129,34 @@ class _Lexer:
             self.position = token.end
             self.previous = token
             yield token
+
+    def _regex_end(self, start: int) -> int | None:
+        """The end of a regular expression literal at ``start``; None when there is none (a division).
+
+        A character class (``[…]``) may hold ``/``; one that does not close on its line ends the
+        attempt at once (the next ``]`` and line end are remembered), so hostile text stays linear.
+        """
+        text = self.text
+        position = start + 1
+        while True:
+            position = _REGEX_BODY.match(text, position).end()  # type: ignore[union-attr]
+            char = text[position : position + 1]
+            if char == "/":
+                return _FLAGS.match(text, position + 1).end()  # type: ignore[union-attr]
+            if char != "[":
+                return None  # a line end or the end of the text
+            close = self._next_bracket.at_or_after(position)
+            line_end = self._next_line_end.at_or_after(position)
+            if close < 0 or (0 <= line_end < close) or position < self._unclosed_class_until:
+                return None
+            opened = position
+            position = _CLASS_BODY.match(text, position + 1).end()  # type: ignore[union-attr]
+            if text[position : position + 1] != "]":
+                # No class opened before this line end can close (its "]"s are all escaped): a
+                # later attempt on the same line gives up at once instead of scanning it again.
+                self._unclosed_class_until = position if position > opened else opened + 1
+                return None
+            position += 1
 
     def _template(self, position: int) -> _Token:
         """From a backtick (or the ``}`` closing a substitution) to the next backtick or ``${``."""

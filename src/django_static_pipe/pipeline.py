@@ -39,7 +39,7 @@ from .exceptions import BundleError
 from .manifest import Manifest, get_manifest
 from .produce import forget_paths, notfound, output_intact, produce
 from .proxy import call_proxy
-from .sources import locate, remembering, resolve
+from .sources import locate, remembering, resolve, staticfiles_name
 
 __all__ = [
     "Built",
@@ -302,15 +302,29 @@ def with_integrity(built: Built) -> str | None:
 
 
 def disabled_url(argument: str) -> str:
-    """What a tag's argument becomes with ``DJANGO_STATIC`` off: unchanged, or with
-    ``DJANGO_STATIC_MEDIA_URL`` in front when ``DJANGO_STATIC_MEDIA_URL_ALWAYS`` asks for it."""
-    if not pipe_settings.media_url_always:
-        return argument
+    """What a tag's argument becomes with ``DJANGO_STATIC`` off.
+
+    A URL under ``STATIC_URL`` or another host stays as it is. With ``DJANGO_STATIC_MEDIA_URL_ALWAYS``
+    a local name gets ``DJANGO_STATIC_MEDIA_URL`` in front. Otherwise, when names are found by the
+    staticfiles finders (``DJANGO_STATIC_MEDIA_ROOTS`` unset), a name gets the URL ``{% static %}``
+    gives it, so Django's own static serving finds it; with roots of its own it stays as written.
+    """
     try:
         located = locate(argument)
     except SuspiciousFileOperation:
         return argument
-    return original_url(located.name) + located.suffix if located else argument
+    if located is None or staticfiles_name(located.name) is not None or ";" in argument:
+        return argument
+    if pipe_settings.media_url_always:
+        return original_url(located.name) + located.suffix
+    if pipe_settings.media_roots is None:
+        from django.contrib.staticfiles.storage import staticfiles_storage
+
+        try:
+            return staticfiles_storage.url(located.name.lstrip("/")) + located.suffix
+        except ValueError:  # a Manifest storage that has no entry for it (no collectstatic yet)
+            return pipe_settings.static_url + located.name.lstrip("/") + located.suffix
+    return argument
 
 
 @lru_cache(maxsize=4096)
@@ -351,7 +365,14 @@ def url_for(argument: str, *, slim: bool, from_tag: bool) -> str:
     outcome = build(names, slim)
     if outcome.built.segments:
         raise BundleError(mixed_strictness_message(outcome.built.segments))
+    if outcome.built.notfound and _under_static_url(argument):
+        return argument.strip()  # left exactly as {% static %} made it
     return render(outcome) + suffix
+
+
+def _under_static_url(argument: str) -> bool:
+    static_url = pipe_settings.static_url
+    return bool(static_url) and argument.strip().startswith(static_url)
 
 
 def mixed_strictness_message(segments: Sequence[Sequence[str]]) -> str:

@@ -16,7 +16,7 @@ from functools import lru_cache
 from django.core.exceptions import ImproperlyConfigured, SuspiciousFileOperation
 from django.utils.module_loading import import_string
 
-from . import cycles, writer
+from . import cycles, places, writer
 from .assemble import Fingerprint, NestedBuilder, Product, assemble, fingerprint, strict_mode_runs
 from .built import Built, integrity_of, local_url_for, make_key, original_url
 from .conf import pipe_settings
@@ -95,7 +95,7 @@ def output_intact(filepath: str, size: int) -> bool:
 
 
 def notfound(key: str, name: str) -> Built:
-    message = f"django-static-pipe: {name!r} was not found in any asset root; it is used as it is."
+    message = f"django-static-pipe: {places.prefix()}{name!r} was not found in any asset root; it is used as it is."
     logger.warning(message)
     warnings.warn(message, MissingAssetWarning, stacklevel=7)
     return Built(key=key, url_path=name, local_url=original_url(name), filepath=None, fingerprints=(), notfound=True)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 
 from django.core.exceptions import SuspiciousFileOperation
 
+from . import places
 from .exceptions import MissingAssetWarning
 from .sources import Located, resolve
 
@@ -25,7 +26,7 @@ NestedBuilder = Callable[[str, bool], tuple[str, list[Fingerprint]]]
 
 
 def warn_missing(what: str) -> None:
-    message = f"django-static-pipe: {what}"
+    message = f"django-static-pipe: {places.prefix()}{what}"
     logger.warning(message)
     warnings.warn(message, MissingAssetWarning, stacklevel=4)
 

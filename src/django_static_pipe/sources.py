@@ -119,7 +119,14 @@ def locate(url: str, *, base: str | None = None, decode: bool = False) -> Locate
     if decode and raw.startswith("/"):
         # A browser resolves "/css/../../x" to "/x": ".." stops at the top of a URL path.
         raw = "/" + posixpath.normpath(raw).lstrip("/")
-    return Located(normalize(raw), suffix)
+    name = normalize(raw)
+    if pipe_settings.media_roots is None:
+        # Names are staticfiles names already: "/static/app/site.css" and "/app/site.css" are one file,
+        # so they are one name (and one output).
+        static_name = staticfiles_name(name)
+        if static_name is not None:
+            name = "/" + static_name
+    return Located(name, suffix)
 
 
 def normalize(name: str) -> str:

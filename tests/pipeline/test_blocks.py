@@ -161,7 +161,7 @@ def test_a_missing_member_of_a_run_is_kept_and_splits_the_run(site):
     )
     # The template and line are named (a template from a string has no name: "<unknown source>").
     assert any(
-        "<unknown source>:2: '/js/nope.js' was not found; it is kept as it is and not joined" in str(w.message)
+        "<unknown source>:2: '/js/nope.js' was not found in any asset root; it is used as it is" in str(w.message)
         for w in caught
     )
 
