@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import SuspiciousFileOperation
 
-from . import css, jsrefs
+from . import css, jsrefs, webmanifest
 from .conf import pipe_settings
 from .exceptions import AssetTooLargeError, BundleError, MissingAssetWarning
 from .minify import minifier_for, minify
@@ -231,6 +231,8 @@ def assemble_text(members: Sequence[Source], extension: str, slim: bool, nested:
         text = _decode(data)
         if extension in (".js", ".mjs"):
             text = rewrite_module_specifiers(text, source, slim, nested, fingerprints)
+        elif extension == webmanifest.EXTENSION:
+            text = webmanifest.rewrite(text, source, slim, nested, fingerprints)
         if slim and not is_minified_name(source.name):
             text = minify(extension, text, source.name)
         parts.append(text)
@@ -254,7 +256,8 @@ def assemble(members: Sequence[Source], slim: bool, nested: NestedBuilder) -> Pr
         )
     source = members[0]
     minifies = slim and not is_minified_name(source.name) and minifier_for(extension) is not None
-    if len(members) > 1 or minifies or (extension in (".js", ".mjs") and _has_module_syntax(source)):
+    rewritten = extension == webmanifest.EXTENSION or (extension in (".js", ".mjs") and _has_module_syntax(source))
+    if len(members) > 1 or minifies or rewritten:
         return assemble_text(members, extension, slim, nested)
     # A single file passed through as it is: a symlink to the source, or a copy of it. A symlink
     # follows its source when that changes, so it is not used when the name or an SRI hash promises

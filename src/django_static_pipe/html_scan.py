@@ -221,6 +221,12 @@ class _Collector(HTMLParser):
             # alone (joined files have names of their own); other preloads are plain files.
             slim = None if rel in ("preload", "modulepreload", "prefetch") else False
             slot = self._slot("href", attributes.get("href"), start, slim)
+            if slot is not None and rel == "manifest" and not slot.located.name.endswith(".webmanifest"):
+                # Its URLs would break once it moved under the prefix, and only *.webmanifest is read as one.
+                self.refused.append(
+                    Refused(start, slot.written, "a web app manifest is stamped only when named *.webmanifest")
+                )
+                return
             if slot is not None:
                 self.elements.append(Element("asset", start, start + len(raw), raw, attributes, [slot]))
 

@@ -248,3 +248,29 @@ def test_import_maps_name_stamped_modules(site):
         '<script type="importmap">{"imports": {"dep": "/js/mod/dep.min.'
         f'{T0}.js", "lib/": "/js/lib/", "remote": "https://x.test/r.js"}}}}</script>'
     )
+
+
+def test_a_web_manifest_is_stamped_with_its_urls_kept_working(site):
+    site.write(
+        "/app/site.webmanifest",
+        '{"name": "App", "start_url": "../", "scope": "/app/", "icons": [{"src": "../img/photo.png", "sizes": "1x1"}],'
+        ' "shortcuts": [{"name": "s", "url": "news/", "icons": [{"src": "/img/bg.png"}]}]}',
+    )
+    out = site.render('{% staticall %}<link rel="manifest" href="/app/site.webmanifest">{% endstaticall %}')
+    assert out == f'<link rel="manifest" href="/app/site.{T0}.webmanifest">'
+    import json
+
+    assert json.loads(site.output(f"/app/site.{T0}.webmanifest").read_text()) == {
+        "name": "App",
+        "start_url": "/",
+        "scope": "/app/",
+        "icons": [{"src": f"/img/photo.{T0}.png", "sizes": "1x1"}],
+        "shortcuts": [{"name": "s", "url": "/app/news/", "icons": [{"src": f"/img/bg.{T0}.png"}]}],
+    }
+
+
+def test_a_manifest_not_named_webmanifest_is_left_with_a_warning(site):
+    site.write("/app/manifest.json", "{}")
+    with pytest.warns(MissingAssetWarning, match="only when named \\*.webmanifest"):
+        out = site.render('{% staticall %}<link rel="manifest" href="/app/manifest.json">{% endstaticall %}')
+    assert out == '<link rel="manifest" href="/app/manifest.json">'
