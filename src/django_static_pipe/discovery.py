@@ -1,13 +1,15 @@
 """Finding every use of the five tags in a project's templates, for the offline build.
 
-Templates are read with Django's own lexer, so tags are found exactly where the template engine
-would find them. A tag whose argument is a variable (or a block whose body holds variables or
-other tags) cannot be built ahead of time; it is reported as skipped, with its place.
+Django templates are read with Django's own lexer (here), Jinja2 templates with Jinja2's own parser
+(:mod:`discovery_jinja2`), so tags are found exactly where the template engine would find them.
+A tag whose argument is a variable (or a block whose body holds variables or other tags) cannot be
+built ahead of time; it is reported as skipped, with its place.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -120,12 +122,17 @@ def _block(tokens: list[Token], start: int, found: Found, place: Place) -> int:
     if not literal:
         found.skipped.append(Skipped(place, f"{{% {name} %}}: its body holds variables or tags"))
         return index
-    plan = html.plan_of("".join(body))
+    add_block(found, "".join(body), BLOCK_TAGS[name], place)
+    return index
+
+
+def add_block(found: Found, body: str, slim: bool, place: Place) -> None:
+    """Record what a block tag with this literal body asks for (the same in every template language)."""
+    plan = html.plan_of(body)
     for run in plan.runs:
-        found.add(run.names, BLOCK_TAGS[name], place)
+        found.add(run.names, slim, place)
     for image in plan.images:
         found.add((html.strip_query(image.url),), False, place)
-    return index
 
 
 def scan_template(path: str, found: Found) -> None:
@@ -153,7 +160,17 @@ def scan_template(path: str, found: Found) -> None:
 
 
 def find_uses(folders: list[str] | None = None) -> Found:
+    """Every use in the templates of every Django and Jinja2 engine (or of ``folders``, Django only)."""
     found = Found()
+    django_templates: set[str] = set()
     for path in _template_files(template_dirs() if folders is None else folders):
+        counted = found.templates
         scan_template(path, found)
+        if found.templates > counted:
+            django_templates.add(os.path.realpath(path))
+    if folders is None and "jinja2" in sys.modules:  # a Jinja2 engine has imported it by now
+        from . import discovery_jinja2
+
+        # A file a Django engine also sees and that loads django_static is a Django template.
+        discovery_jinja2.find_uses(found, exclude=django_templates)
     return found
