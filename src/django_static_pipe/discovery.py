@@ -168,7 +168,7 @@ def find_uses(folders: list[str] | None = None) -> Found:
         scan_template(path, found)
         if found.templates > counted:
             django_templates.add(os.path.realpath(path))
-    if folders is None and "jinja2" in sys.modules:  # a Jinja2 engine has imported it by now
+    if folders is None and sys.modules.get("jinja2") is not None:  # a Jinja2 engine has imported it by now
         from . import discovery_jinja2
 
         # A file a Django engine also sees and that loads django_static is a Django template.

@@ -49,6 +49,12 @@ def test_the_url_functions_return_plain_strings_and_blocks_return_markup(site):
     assert out == f'<img src="/img/bg.{T0}.png" alt="a &amp; b">'
 
 
+def test_the_block_tags_hand_jinja2_markup(site):
+    extension = environment().extensions[StaticPipeExtension.identifier]
+    for method in ("_staticall", "_slimall", "_slimcontent"):
+        assert type(getattr(extension, method)(caller=lambda: "<p>  x  </p>")) is Markup
+
+
 def test_slimcontent_output_is_markup_and_not_escaped_again(site):
     env = environment(autoescape=True)
     out = env.from_string('{% slimcontent "js" %}var  a = "<b>" ;{% endslimcontent %}').render()

@@ -142,6 +142,7 @@ MODES = {
     },
     "file proxy, debug on": {"DJANGO_STATIC_FILE_PROXY": "tests.proxies.recording_proxy", "DEBUG": True},
     "switched off": {"DJANGO_STATIC": False},
+    "switched off, file proxy": {"DJANGO_STATIC": False, "DJANGO_STATIC_FILE_PROXY": "tests.proxies.recording_proxy"},
     "switched off, media URL always": {
         "DJANGO_STATIC": False,
         "DJANGO_STATIC_MEDIA_URL": "https://static.test",
