@@ -21,7 +21,9 @@ EXTENSION = "django_static_pipe.jinja2ext.StaticPipeExtension"
 BACKENDS = ["django.template.backends.jinja2.Jinja2", "django_jinja.backend.Jinja2"]
 
 
-def jinja2_engine(backend: str, dirs: list[Any] | None = None, app_dirs: bool = False, **options: Any) -> dict[str, Any]:
+def jinja2_engine(
+    backend: str, dirs: list[Any] | None = None, app_dirs: bool = False, **options: Any
+) -> dict[str, Any]:
     if backend == "django_jinja.backend.Jinja2":
         defaults: dict[str, Any] = {"extensions": [*DEFAULT_EXTENSIONS, EXTENSION], "match_extension": None}
     else:

@@ -80,7 +80,10 @@ def test_jinja2_uses_are_found_beside_django_ones_with_their_lines(project, back
     if backend.startswith("django_jinja"):  # apps' templates/ folders, .jinja names only
         expected.append(("card.jinja:2", ("/css/vendor.min.css",), True))
     else:  # Django's backend: apps' jinja2/ folders, every name
-        expected += [("widget.jinja:2", ("/fonts/fira.woff2",), False), ("not-matched.html:1", ("/img/photo.png",), False)]
+        expected += [
+            ("widget.jinja:2", ("/fonts/fira.woff2",), False),
+            ("not-matched.html:1", ("/img/photo.png",), False),
+        ]
     assert uses_by_place(found) == sorted(expected)
     skipped = [f"{s.place.template.rsplit('/', 1)[-1]}:{s.place.line}: {s.reason}" for s in found.skipped]
     assert skipped == [  # in the order the folders are walked: sorted names

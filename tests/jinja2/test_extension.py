@@ -143,7 +143,10 @@ def test_the_globals_work_without_the_tags_being_used(site):
 @pytest.mark.parametrize(
     ("source", "message"),
     [
-        ("{% staticfile %}", r"'staticfile' takes one file name .* or \{\{ staticfile\(\"/css/site.css\"\) \}\}; got no"),
+        (
+            "{% staticfile %}",
+            r"'staticfile' takes one file name .* or \{\{ staticfile\(\"/css/site.css\"\) \}\}; got no",
+        ),
         ('{% slimfile "a" b %}', r"'slimfile' takes one file name .*; got 'b' after the file name"),
         ('{% slimfile "a" as %}', r"'as' needs a variable name after it"),
         ('{% slimfile "a" as b c %}', r"got 'c' after the file name"),
