@@ -113,14 +113,15 @@ class StaticPipeExtension(Extension):
         argument = parser.parse_expression()
         target = None
         if parser.stream.skip_if("name:as"):
-            if not parser.stream.current.test("name"):
+            if parser.stream.current.test("name"):
+                target = nodes.Name(str(next(parser.stream).value), "store", lineno=lineno)
+            if target is None or not target.can_assign():
                 parser.fail(f"{usage}; 'as' needs a variable name after it.", lineno)
-            target = str(next(parser.stream).value)
         if not parser.stream.current.test("block_end"):
             parser.fail(f"{usage}; got {parser.stream.current.value!r} after the file name.", lineno)
         call = self.call_method(f"_{tag}", [argument], lineno=lineno)
         if target is not None:
-            return nodes.Assign(nodes.Name(target, "store", lineno=lineno), call, lineno=lineno)
+            return nodes.Assign(target, call, lineno=lineno)
         return nodes.Output([call], lineno=lineno)
 
     def _parse_format(self, parser: Parser, lineno: int) -> nodes.Expr | None:

@@ -149,6 +149,7 @@ def test_the_globals_work_without_the_tags_being_used(site):
         ),
         ('{% slimfile "a" b %}', r"'slimfile' takes one file name .*; got 'b' after the file name"),
         ('{% slimfile "a" as %}', r"'as' needs a variable name after it"),
+        ('{% slimfile "a" as none %}', r"'as' needs a variable name after it"),
         ('{% slimfile "a" as b c %}', r"got 'c' after the file name"),
         ("{% slimall x %}{% endslimall %}", r"'slimall' takes no arguments: \{% slimall %\}…\{% endslimall %\}"),
         ("{% staticall %}", r"endstaticall"),
