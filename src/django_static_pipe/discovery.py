@@ -1,13 +1,15 @@
 """Finding every use of the five tags in a project's templates, for the offline build.
 
-Templates are read with Django's own lexer, so tags are found exactly where the template engine
-would find them. A tag whose argument is a variable (or a block whose body holds variables or
-other tags) cannot be built ahead of time; it is reported as skipped, with its place.
+Django templates are read with Django's own lexer (here), Jinja2 templates with Jinja2's own parser
+(:mod:`discovery_jinja2`), so tags are found exactly where the template engine would find them.
+A tag whose argument is a variable (or a block whose body holds variables or other tags) cannot be
+built ahead of time; it is reported as skipped, with its place.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -149,11 +151,17 @@ def _block(tokens: list[Token], start: int, found: Found, place: Place) -> int:
     if reason:
         found.skipped.append(Skipped(place, f"{{% {name} %}}: {reason}; it is built when a page renders it"))
         return index
-    uses, refused = html.planned("".join(body), slim=BLOCK_TAGS[name])
-    for names, slim in uses:
-        found.add(names, slim, place)
-    found.problems += [f"{place}: {problem}" for problem in refused]
+    add_block(found, "".join(body), BLOCK_TAGS[name], place)
     return index
+
+
+def add_block(found: Found, body: str, slim: bool, place: Place) -> None:
+    """Record what a block tag with this literal body asks for (the same in every template language),
+    and what a render of it would refuse."""
+    uses, refused = html.planned(body, slim=slim)
+    for names, use_slim in uses:
+        found.add(names, use_slim, place)
+    found.problems += [f"{place}: {problem}" for problem in refused]
 
 
 def _static_tag_safely(token: Token) -> str | None:
@@ -188,7 +196,17 @@ def scan_template(path: str, found: Found) -> None:
 
 
 def find_uses(folders: list[str] | None = None) -> Found:
+    """Every use in the templates of every Django and Jinja2 engine (or of ``folders``, Django only)."""
     found = Found()
+    django_templates: set[str] = set()
     for path in _template_files(template_dirs() if folders is None else folders):
+        counted = found.templates
         scan_template(path, found)
+        if found.templates > counted:
+            django_templates.add(os.path.realpath(path))
+    if folders is None and sys.modules.get("jinja2") is not None:  # a Jinja2 engine has imported it by now
+        from . import discovery_jinja2
+
+        # A file a Django engine also sees and that loads django_static is a Django template.
+        discovery_jinja2.find_uses(found, exclude=django_templates)
     return found
