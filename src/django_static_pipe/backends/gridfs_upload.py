@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger("django_static_pipe")
 
 BATCH_BYTES = 4 * 1024 * 1024  # chunks are inserted in batches of about this much
-VERIFY_BATCH = 10_000  # chunk ids counted back per query (about 250 KB of ids)
 
 
 class UploadTooSlowError(StaticPipeError, TimeoutError):
@@ -50,7 +49,6 @@ class Upload:
         self.chunk_size = chunk_size
         self.deadline = time.monotonic() + max_seconds  # no write is sent after it
         self.file_id = ObjectId()
-        self.chunk_ids: list[ObjectId] = []
 
     def _before_write(self) -> None:
         if time.monotonic() > self.deadline:
@@ -90,9 +88,7 @@ class Upload:
         for number, piece in enumerate(_exact_pieces(content, self.chunk_size)):
             digest.update(piece)
             length += len(piece)
-            chunk_id = ObjectId()
-            self.chunk_ids.append(chunk_id)
-            batch.append({"_id": chunk_id, "files_id": self.file_id, "n": number, "data": Binary(piece)})
+            batch.append({"files_id": self.file_id, "n": number, "data": Binary(piece)})
             if len(batch) * self.chunk_size >= BATCH_BYTES:
                 self._insert(batch)
                 batch = []
@@ -105,15 +101,14 @@ class Upload:
         self.chunks.insert_many(batch, ordered=True)
 
     def _verify_chunks(self, length: int) -> None:
-        """Count the chunks back by ``_id`` (the one index every server uses) before the document goes in."""
-        found = 0
-        for start in range(0, len(self.chunk_ids), VERIFY_BATCH):
-            found += self.chunks.count_documents({"_id": {"$in": self.chunk_ids[start : start + VERIFY_BATCH]}})
-        if found != len(self.chunk_ids):
+        """Count the chunks back before the document goes in: one query, on the ``files_id, n`` index."""
+        expected = -(-length // self.chunk_size)
+        found = self.chunks.count_documents({"files_id": self.file_id})
+        if found != expected:
             raise CorruptFileError(
-                f"GridFSStorage: only {found} of the {len(self.chunk_ids)} chunks of file {self.file_id} "
-                f"({length} bytes) are still stored (was static_pipe_gridfs_sweep run with too short an "
-                "--older-than?); the upload is abandoned."
+                f"GridFSStorage: only {found} of the {expected} chunks of file {self.file_id} ({length} bytes) "
+                "are still stored (was static_pipe_gridfs_sweep run with too short an --older-than?); the upload "
+                "is abandoned."
             )
 
     def _undo(self, name: str, document_sent: bool) -> None:
