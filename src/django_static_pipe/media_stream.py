@@ -50,14 +50,25 @@ def _checked_pieces(opened: GridFSFile, start: int, end: int, sha256: str | None
         opened.close()
 
 
-def _chained(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
-    try:
-        yield first
-        yield from rest
-    finally:
-        close = getattr(rest, "close", None)
-        if close is not None:
-            close()
+class _Primed:
+    """The first piece, already read, then the rest; ``close()`` closes the rest even if never iterated."""
+
+    def __init__(self, first: bytes, rest: Generator[bytes]) -> None:
+        self._first: bytes | None = first
+        self._rest = rest
+
+    def __iter__(self) -> _Primed:
+        return self
+
+    def __next__(self) -> bytes:
+        if self._first is not None:
+            first, self._first = self._first, None
+            return first
+        return next(self._rest)
+
+    def close(self) -> None:
+        self._first = None
+        self._rest.close()
 
 
 def primed_body(opened: GridFSFile, start: int, end: int, *, sha256: str | None) -> Iterator[bytes]:
@@ -72,7 +83,7 @@ def primed_body(opened: GridFSFile, start: int, end: int, *, sha256: str | None)
     except BaseException:
         pieces.close()
         raise
-    return _chained(first, pieces)
+    return _Primed(first, pieces)
 
 
 class AsyncBody:
