@@ -87,7 +87,7 @@ def primed_body(opened: GridFSFile, start: int, end: int, *, sha256: str | None)
 
 
 class AsyncBody:
-    """A synchronous body handed to an ASGI server one piece at a time, each read in a worker thread.
+    """A synchronous body handed to an ASGI server one piece at a time, each read in the request's thread.
 
     ``close()`` (which Django calls when the response ends, also when the client went away) waits for
     a read in flight, so the stream is never closed under a running read.
@@ -102,7 +102,9 @@ class AsyncBody:
         return self
 
     async def __anext__(self) -> bytes:
-        piece = await sync_to_async(self._next, thread_sensitive=False)()
+        # Thread-sensitive: Django's ASGI handler gives each request its own thread for these, the one
+        # that ran the view, so one response's reads stay on one thread and requests never queue.
+        piece = await sync_to_async(self._next, thread_sensitive=True)()
         if piece is None:
             raise StopAsyncIteration
         return piece

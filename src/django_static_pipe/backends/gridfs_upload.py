@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+import pymongo
 from bson import ObjectId
 from bson.binary import Binary
 
@@ -101,9 +102,15 @@ class Upload:
         self.chunks.insert_many(batch, ordered=True)
 
     def _verify_chunks(self, length: int) -> None:
-        """Count the chunks back before the document goes in: one query, on the ``files_id, n`` index."""
+        """Count the chunks back before the document goes in: one query, on the ``files_id, n`` index.
+
+        A server without that index (FerretDB) scans the whole collection, so the count may take until
+        the upload's deadline rather than one socket timeout.
+        """
         expected = -(-length // self.chunk_size)
-        found = self.chunks.count_documents({"files_id": self.file_id})
+        self._before_write()
+        with pymongo.timeout(max(self.deadline - time.monotonic(), 0.001)):
+            found = self.chunks.count_documents({"files_id": self.file_id})
         if found != expected:
             raise CorruptFileError(
                 f"GridFSStorage: only {found} of the {expected} chunks of file {self.file_id} ({length} bytes) "
