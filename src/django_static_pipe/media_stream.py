@@ -4,7 +4,7 @@ The first piece is read before the response is built, so a file whose chunks are
 gets an error status instead of a ``200`` that dies at once. A whole-file body is hashed on the way
 and its last piece is held back unless the digest matches the stored one: a body with a wrong byte
 never completes, so neither the client nor a cache in front keeps it. Under ASGI the body is an
-async iterator whose every read runs in a worker thread (Django would otherwise read a synchronous
+async iterator whose every read runs in the request's own thread (Django would otherwise read a synchronous
 iterator to the end, into memory, before sending a byte).
 """
 
