@@ -129,3 +129,35 @@ def moto_server() -> Iterator[Any]:
     server = MotoServer().start()
     yield server
     server.stop()
+
+
+@dataclass
+class ServedSite:
+    url: str
+
+
+@pytest.fixture
+def wsgi_server() -> Iterator[ServedSite]:
+    """This test's Django under Django's own threaded development server, on a loopback port.
+
+    Used instead of pytest-django's ``live_server``, whose database handling leaves the test database
+    blocked for later tests in the same worker; nothing served here needs a database.
+    """
+    import threading
+
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
+
+    class Quiet(WSGIRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadedWSGIServer(("127.0.0.1", 0), Quiet)
+    server.set_app(WSGIHandler())
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield ServedSite(f"http://127.0.0.1:{server.server_address[1]}")
+    finally:
+        server.shutdown()
+        server.server_close()

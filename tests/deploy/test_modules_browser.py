@@ -4,8 +4,6 @@ Chromium from under the cache-forever prefix: the modules find each other by the
 from __future__ import annotations
 
 import sys
-import threading
-from dataclasses import dataclass
 
 import pytest
 from django.template import Context, Template
@@ -22,38 +20,17 @@ document.body.dataset.result = a() + ":" + c;
 """
 
 
-@dataclass
-class Served:
-    url: str
-
-
 @pytest.fixture
-def served(site, settings):
-    """The project under Django's own threaded development server (the runserver helper's URLs)."""
-    from django.core.handlers.wsgi import WSGIHandler
-    from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
-
+def served(site, settings, wsgi_server):
+    """The runserver helper's URLs under a real server."""
     settings.DEBUG = True
     settings.DJANGO_STATIC_NAME_PREFIX = "/cache-forever"
     settings.ROOT_URLCONF = "tests.dev_urls"
     sys.modules.pop("tests.dev_urls", None)
     clear_url_caches()
-
-    class Quiet(WSGIRequestHandler):
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadedWSGIServer(("127.0.0.1", 0), Quiet)
-    server.set_app(WSGIHandler())
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield Served(f"http://127.0.0.1:{server.server_address[1]}")
-    finally:
-        server.shutdown()
-        server.server_close()
-        sys.modules.pop("tests.dev_urls", None)
-        clear_url_caches()
+    yield wsgi_server
+    sys.modules.pop("tests.dev_urls", None)
+    clear_url_caches()
 
 
 @pytest.mark.parametrize("tag", ["staticall", "slimall"])

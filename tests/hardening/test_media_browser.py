@@ -30,7 +30,7 @@ def page_state(driver) -> dict:
     )
 
 
-def test_a_hostile_stored_type_never_runs_as_html(media, live_server, browser):  # noqa: F811
+def test_a_hostile_stored_type_never_runs_as_html(media, wsgi_server, browser):  # noqa: F811
     from PIL import Image
 
     stored_by_another_writer(media, "evil", PAYLOAD, "text/plain;,text/html")
@@ -43,7 +43,7 @@ def test_a_hostile_stored_type_never_runs_as_html(media, live_server, browser): 
     outcomes = {}
 
     # Plain text is shown as text: the markup is visible, nothing of it runs.
-    browser.get(live_server.url + "/media/notes.txt")
+    browser.get(wsgi_server.url + "/media/notes.txt")
     state = page_state(browser)
     assert state["type"] == "text/plain" and "<script>" in state["text"]
     assert state["title"] != "ran" and not state["payload"]
@@ -51,15 +51,15 @@ def test_a_hostile_stored_type_never_runs_as_html(media, live_server, browser): 
 
     # A type with a second type smuggled after a comma is no type at all: a download, never a page.
     for name in ("evil", "declared"):
-        browser.get(live_server.url + "/media/notes.txt")
-        browser.get(live_server.url + "/media/" + name)
+        browser.get(wsgi_server.url + "/media/notes.txt")
+        browser.get(wsgi_server.url + "/media/" + name)
         state = page_state(browser)
         assert state["title"] != "ran" and not state["payload"], (name, state)
         assert browser.current_url.endswith("/media/notes.txt")  # the navigation became a download
         outcomes[f"{name}: text/plain;,text/html"] = "downloaded, not rendered"
 
     # The sandboxing policy every such response carries does not stop an image from showing.
-    browser.get(live_server.url + "/media/pic.png")
+    browser.get(wsgi_server.url + "/media/pic.png")
     assert browser.execute_script("return document.images.length && document.images[0].naturalWidth") == 64
     outcomes["image under the sandbox policy"] = "shown"
     record("media_browser", chromium=outcomes)
