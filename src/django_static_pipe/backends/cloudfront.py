@@ -19,16 +19,17 @@ import queue
 import threading
 import time
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from ..conf import pipe_settings
 from ..slowmap import CacheSlowMap, Clock, SlowMap
 from . import cloudfront_aws as aws
+from . import cloudfront_deploy as deploy
 from .cloudfront_config import CloudFrontConfig, parse
-from .cloudfront_upload import Listing, UploadConflictError, list_objects, upload_verified
+from .cloudfront_deploy import UploadReport as UploadReport
+from .cloudfront_upload import Listing, LocalFile, UploadConflictError, upload_verified
 
 logger = logging.getLogger("django_static_pipe")
 
@@ -44,16 +45,6 @@ class _Job:
     config: CloudFrontConfig
     key: str
     filepath: str
-
-
-@dataclass
-class UploadReport:
-    """What :func:`upload_all` did."""
-
-    uploaded: list[str] = field(default_factory=list)
-    present: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-    failed: dict[str, str] = field(default_factory=dict)
 
 
 class CloudFrontProxy:
@@ -209,10 +200,17 @@ class CloudFrontProxy:
         return found
 
     def upload(
-        self, config: CloudFrontConfig, key: str, filepath: str, *, listing: Listing | None = None, threads: int = 1
+        self,
+        config: CloudFrontConfig,
+        key: str,
+        source: str | LocalFile,
+        *,
+        listing: Listing | None = None,
+        threads: int = 1,
     ) -> bool:
-        """Upload and verify one file, then hand its CDN URL to the SlowMap. True if bytes were sent."""
-        sent = upload_verified(config, key, filepath, listing=listing, threads=threads)
+        """Upload and verify one file (a path, or a file read already), then hand its CDN URL to the
+        SlowMap. True if bytes were sent."""
+        sent = upload_verified(config, key, source, listing=listing, threads=threads)
         self._remember(config, key, config.url(self.domain(config), key))
         with self._guard:
             self._retry_at.pop(key, None)
@@ -252,49 +250,12 @@ class CloudFrontProxy:
 
     def upload_all(self, files: Iterable[tuple[str, str]], *, workers: int = UPLOAD_WORKERS) -> UploadReport:
         """Upload every ``(uri, filepath)`` now and wait for each to be verified, so a deploy can fill
-        the CDN before traffic arrives.
+        the CDN before traffic arrives (see :mod:`.cloudfront_deploy`)."""
+        return deploy.upload_all(self, files, workers=workers)
 
-        One listing of the keys' common prefix tells what is there already (no HEAD per key while the
-        listing costs fewer requests than the HEADs would); only what is missing is sent.
-        :class:`ImproperlyConfigured` when the settings block is wrong.
-        """
-        config = self.config()
-        report = UploadReport()
-        jobs: dict[str, str] = {}
-        for uri, filepath in files:
-            try:
-                key = config.object_key(urlsplit(uri).path)
-            except ValueError as exc:
-                report.failed[uri] = str(exc)
-                continue
-            if not config.wants(key):
-                report.skipped.append(key)
-            elif (config, key) in self._verified:
-                report.present.append(key)
-            else:
-                jobs.setdefault(key, filepath)
-        if not jobs:
-            return report
-        self.domain(config)  # once, before the threads: a missing distribution fails here, not per file
-        listing: Listing | None = None
-        try:
-            listing = list_objects(config, jobs, max_pages=max(1, len(jobs) // 10), threads=workers)
-        except aws.ClientError as exc:  # e.g. no s3:ListBucket permission: ask for each key instead
-            logger.warning("django-static-pipe: listing s3://%s failed (%s); checking each key.", config.bucket, exc)
-
-        def one(job: tuple[str, str]) -> tuple[str, bool | BaseException]:
-            try:
-                return job[0], self.upload(config, *job, listing=listing, threads=workers)
-            except Exception as exc:
-                return job[0], exc
-
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            for key, result in pool.map(one, jobs.items()):
-                if isinstance(result, BaseException):
-                    report.failed[key] = str(result)
-                else:
-                    (report.uploaded if result else report.present).append(key)
-        return report
+    def is_verified(self, config: CloudFrontConfig, key: str) -> bool:
+        """True when this process has verified ``key`` already (it is never sent to S3 again)."""
+        return (config, key) in self._verified
 
 
 def _claim_creation(config: CloudFrontConfig) -> bool:

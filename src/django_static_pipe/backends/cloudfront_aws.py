@@ -52,7 +52,7 @@ def client(config: CloudFrontConfig, service: str, *, threads: int = 1) -> Any:
     """
     global _clients_pid
     endpoint = config.endpoint_url if service == "s3" else config.cloudfront_endpoint_url
-    pool = max(MIN_POOL, threads)
+    pool = max(MIN_POOL, threads + 1)  # the upload threads and the one listing
     key = (service, config.region, endpoint, config.connect_timeout, config.read_timeout, config.max_attempts, pool)
     if _clients_pid == os.getpid():
         found = _clients.get(key)

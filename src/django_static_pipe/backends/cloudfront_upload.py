@@ -195,14 +195,20 @@ def _settle(s3: Any, config: CloudFrontConfig, key: str, stored: Stored, local: 
 
 
 def upload_verified(
-    config: CloudFrontConfig, key: str, filepath: str, *, listing: Listing | None = None, threads: int = 1
+    config: CloudFrontConfig,
+    key: str,
+    source: str | LocalFile,
+    *,
+    listing: Listing | None = None,
+    threads: int = 1,
 ) -> bool:
-    """Put ``filepath`` at ``key`` unless the same bytes are already there, and verify what S3 stored.
+    """Put the file ``source`` at ``key`` unless the same bytes are already there, and verify what S3 stored.
 
     True when it uploaded, False when the same bytes were there already. :class:`UploadConflictError`
     when other bytes hold the key; :class:`UploadVerificationError` when S3 stored something else.
     """
-    local = LocalFile.read(filepath)
+    local = LocalFile.read(source) if isinstance(source, str) else source
+    filepath = local.path
     s3 = aws.client(config, "s3", threads=threads)
     known, stored = listing.lookup(key) if listing is not None else (False, None)
     if stored is not None and not stored.full and judge(stored, local) is not Verdict.SAME:
