@@ -33,6 +33,7 @@ DEFAULTS: dict[str, Any] = {
     "SLOWMAP": "cache",
 }
 SLOWMAP_KINDS = ("cache", "memory")
+MAX_KEY_BYTES = 1024  # S3 refuses longer keys; such a file stays on the local URL instead of failing forever
 
 
 @dataclass(frozen=True)
@@ -58,8 +59,8 @@ class CloudFrontConfig:
 
         ``url_path`` is a URL's path, percent-encoded; the key is the decoded name, so the file
         ``my logo.png`` is stored as ``my logo.png`` (and served by :meth:`url` as ``my%20logo.png``).
-        A path that is not UTF-8 once decoded, or has empty, ``.`` or ``..`` segments, a backslash or a
-        control character, raises ``ValueError``: S3 would store it literally, but a CDN in front may
+        A path that is not UTF-8 once decoded, is too long for S3, or has empty, ``.`` or ``..`` segments,
+        a backslash or a control character, raises ``ValueError``: S3 would store it literally, but a CDN in front may
         resolve it elsewhere.
         """
         try:
@@ -70,7 +71,10 @@ class CloudFrontConfig:
         if not path or any(s in ("", ".", "..") for s in segments) or re.search(r"[\x00-\x1f\x7f\\]", path):
             raise ValueError(f"{url_path!r} is not a plain path for an S3 key")
         prefix = self.key_prefix.strip("/")
-        return f"{prefix}/{path}" if prefix else path
+        key = f"{prefix}/{path}" if prefix else path
+        if len(key.encode()) > MAX_KEY_BYTES:
+            raise ValueError(f"{url_path!r} makes an S3 key longer than {MAX_KEY_BYTES} bytes")
+        return key
 
     @staticmethod
     def url(domain: str, key: str) -> str:
