@@ -71,7 +71,8 @@ def upload_all(proxy: CloudFrontProxy, files: Iterable[tuple[str, str]], *, work
             key, filepath = job
             try:
                 local = LocalFile.read(filepath)
-                local.md5  # noqa: B018 - hashed here, while the listing is on its way
+                if not listed.done():
+                    local.md5  # noqa: B018 - what a listed ETag is compared with, hashed while waiting anyway
                 outcome: bool | BaseException = proxy.upload(
                     config, key, local, listing=listed.result(), threads=workers
                 )

@@ -65,10 +65,6 @@ class LocalFile:
     def sha256_b64(self) -> str:
         return base64.b64encode(bytes.fromhex(self.sha256)).decode("ascii")
 
-    @property
-    def md5_b64(self) -> str:
-        return base64.b64encode(bytes.fromhex(self.md5)).decode("ascii")
-
 
 @dataclass(frozen=True)
 class Stored:
@@ -226,9 +222,8 @@ def upload_verified(
             ContentType=aws.content_type(filepath),
             CacheControl=config.cache_control,
             Metadata={"sha256": local.sha256},
-            ContentMD5=local.md5_b64,  # S3 refuses a body damaged on the way
             ChecksumAlgorithm="SHA256",
-            ChecksumSHA256=local.sha256_b64,
+            ChecksumSHA256=local.sha256_b64,  # S3 refuses a body damaged on the way, and keeps the checksum
             IfNoneMatch="*",  # never overwrite: another process may have put the key since we looked
         )
     except ClientError as exc:
@@ -240,6 +235,7 @@ def upload_verified(
             raise
         _settle(s3, config, key, stored, local)
         return False
+    # S3 echoes the checksum it verified; a store that does not has at least an ETag to compare.
     etag = str(response.get("ETag", "")).strip('"').lower()
     if response.get("ChecksumSHA256") == local.sha256_b64 or etag == local.md5:
         return True
