@@ -57,8 +57,8 @@ class MotoServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> MotoServer:
-        command = shutil.which("moto_server")
-        args = [command] if command else [sys.executable, "-m", "moto.server"]
+        # The moto installed with this interpreter (the pinned one), not whichever moto_server PATH finds first.
+        args = [sys.executable, "-m", "moto.server"]
         log = open(self.log_path, "ab")  # noqa: SIM115 - lives as long as the server
         self.process = subprocess.Popen(
             [*args, "-H", "127.0.0.1", "-p", str(self.port)],
@@ -79,14 +79,16 @@ class MotoServer:
         """Where the request log ends now: :meth:`requests` counts from here."""
         return os.path.getsize(self.log_path)
 
-    def requests(self, since: int = 0, bucket: str | None = None) -> list[Request]:
-        """The requests the server logged after ``since`` (a :meth:`log_mark`), for one bucket if given.
+    def requests(self, since: int = 0, bucket: str | None = None, until: int | None = None) -> list[Request]:
+        """The requests the server logged after ``since`` (a :meth:`log_mark`; up to ``until``), for one
+        bucket if given.
 
         Each is logged before its response is sent, so every request a client has had an answer to is here.
         """
         with open(self.log_path, "rb") as handle:
             handle.seek(since)
-            text = _ANSI.sub("", handle.read().decode("utf-8", errors="replace"))
+            raw = handle.read() if until is None else handle.read(until - since)
+            text = _ANSI.sub("", raw.decode("utf-8", errors="replace"))
         found = [
             Request(match["method"], match["target"], int(match["status"])) for match in _REQUEST_LINE.finditer(text)
         ]
