@@ -328,11 +328,17 @@ def main() -> int:
         # Only these sections are measured now; the other sections of the last report are kept as they were.
         previous = json.loads((RESULTS / "latest.json").read_text()) if (RESULTS / "latest.json").exists() else {}
         report = {"versions": {}, "quick": args.quick, "started": "", **previous}
-        report["versions"] = {**report["versions"], **versions()}
+        now = versions()
+        report["versions"] = {**now, **report["versions"]}  # the other sections ran with the versions they list
         for name, section in run_only(args.only, args.quick, args.cdn_corpus).items():
             section["note"] = f"Run on its own (--only) at {time.strftime('%Y-%m-%d %H:%M:%S %Z')}" + (
-                " (quick)." if args.quick else "."
+                " (quick)" if args.quick else ""
             )
+            section["versions"] = now
+            changed = {key: value for key, value in now.items() if report["versions"].get(key) != value}
+            if changed:
+                section["note"] += ", with " + ", ".join(f"{key} {value}" for key, value in changed.items())
+            section["note"] += "."
             report[name] = section
     else:
         report = run(args.quick, args.cdn_corpus)
