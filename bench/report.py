@@ -27,6 +27,8 @@ def versions() -> dict[str, str]:
         "gunicorn",
         "pymongo",
         "brotli",
+        "boto3",
+        "moto",
     ):
         try:
             found[package] = importlib.metadata.version(package)
@@ -73,7 +75,7 @@ def _target(text: str, met: bool, measured: str) -> dict[str, Any]:
     return {"target": text, "met": met, "measured": measured}
 
 
-def run(quick: bool) -> dict[str, Any]:
+def run(quick: bool, cdn_corpus: Path | None = None) -> dict[str, Any]:
     from bench.setup_django import configure, prepare_corpus
 
     prepare_corpus()
@@ -169,7 +171,25 @@ def run(quick: bool) -> dict[str, Any]:
 
     serving = serve.scenario_serving(rounds=3 if quick else 5, seconds=2 if quick else 3)
     report["5. serving"] = _serving_section(serving)
+    report.update(run_only(["cdn"], quick, cdn_corpus))
     return report
+
+
+#: Sections that can be run on their own (``--only``), each merged into the last full report.
+ONLY = {"cdn": "bench.cdn"}
+
+
+def run_only(names: list[str], quick: bool, cdn_corpus: Path | None = None) -> dict[str, Any]:
+    import importlib
+
+    from bench.setup_django import configure
+
+    configure()
+    sections: dict[str, Any] = {}
+    for name in names:
+        module = importlib.import_module(ONLY[name])
+        sections[module.SECTION] = module.report_section(quick, **({"corpus": cdn_corpus} if name == "cdn" else {}))
+    return sections
 
 
 def _median(values: list[float]) -> float:
@@ -281,6 +301,8 @@ def markdown(report: dict[str, Any]) -> str:
         for key in ("corpus", "files"):
             if key in data:
                 lines += [f"Corpus: {data[key]}" if key == "corpus" else f"{data[key]} files in the block.", ""]
+        if "note" in data:
+            lines += [data["note"], ""]
         lines += ["| contender | median | unit | ratio | spread |", "|---|---|---|---|---|"]
         for row in data["rows"]:
             ratio = f"{row['ratio']:.2f}×" if row.get("ratio") is not None else ""
@@ -299,8 +321,27 @@ def markdown(report: dict[str, Any]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer rounds (a noisier, shorter run)")
+    parser.add_argument("--only", choices=sorted(ONLY), action="append", help="run only this section (repeatable)")
+    parser.add_argument("--cdn-corpus", type=Path, help="the folder of assets the CDN section uploads")
     args = parser.parse_args()
-    report = run(args.quick)
+    if args.only:
+        # Only these sections are measured now; the other sections of the last report are kept as they were.
+        previous = json.loads((RESULTS / "latest.json").read_text()) if (RESULTS / "latest.json").exists() else {}
+        report = {"versions": {}, "quick": args.quick, "started": "", **previous}
+        now = versions()
+        report["versions"] = {**now, **report["versions"]}  # the other sections ran with the versions they list
+        for name, section in run_only(args.only, args.quick, args.cdn_corpus).items():
+            section["note"] = f"Run on its own (--only) at {time.strftime('%Y-%m-%d %H:%M:%S %Z')}" + (
+                " (quick)" if args.quick else ""
+            )
+            section["versions"] = now
+            changed = {key: value for key, value in now.items() if report["versions"].get(key) != value}
+            if changed:
+                section["note"] += ", with " + ", ".join(f"{key} {value}" for key, value in changed.items())
+            section["note"] += "."
+            report[name] = section
+    else:
+        report = run(args.quick, args.cdn_corpus)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(report, indent=1, default=str) + "\n")
     (RESULTS / "latest.md").write_text(markdown(report))

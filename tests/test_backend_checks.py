@@ -43,9 +43,35 @@ def test_e020_proxy_without_a_block(settings):
     assert ids() == ["django_static_pipe.E020"]
 
 
-def test_a_good_cloudfront_block_passes(settings):
+def test_a_good_cloudfront_block_passes(settings, tmp_path):
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(tmp_path)}
+    }
     settings.DJANGO_STATIC_FILE_PROXY = "django_static_pipe.backends.cloudfront.file_proxy"
     settings.DJANGO_STATIC_CLOUDFRONT = {"BUCKET": "assets", "DOMAIN": "d1.cloudfront.net"}
+    assert ids() == []
+
+
+DUMMY = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+@pytest.mark.parametrize(
+    ("caches", "expected"), [(DUMMY, "django_static_pipe.E022"), (LOCMEM, "django_static_pipe.W022")]
+)
+def test_e022_w022_slowmap_cache_that_does_not_persist_or_is_not_shared(settings, caches, expected):
+    settings.CACHES = caches
+    settings.DJANGO_STATIC_FILE_PROXY = "django_static_pipe.backends.cloudfront.file_proxy"
+    settings.DJANGO_STATIC_CLOUDFRONT = {"BUCKET": "assets", "DOMAIN": "d1.cloudfront.net"}  # SLOWMAP: 'cache'
+    messages = [m for m in run_checks() if m.id == expected]
+    assert ids() == [expected] and "SLOWMAP = 'memory'" in messages[0].hint
+    assert caches["default"]["BACKEND"] in messages[0].msg
+
+
+def test_slowmap_memory_does_not_need_the_cache(settings):
+    settings.CACHES = DUMMY
+    settings.DJANGO_STATIC_FILE_PROXY = "django_static_pipe.backends.cloudfront.file_proxy"
+    settings.DJANGO_STATIC_CLOUDFRONT = {"BUCKET": "assets", "DOMAIN": "d1.cloudfront.net", "SLOWMAP": "memory"}
     assert ids() == []
 
 

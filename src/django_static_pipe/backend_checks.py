@@ -6,7 +6,7 @@ import importlib.util
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, Tags, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 CLOUDFRONT_PROXY = "django_static_pipe.backends.cloudfront.file_proxy"
 GRIDFS_BACKEND = "django_static_pipe.backends.gridfs.GridFSStorage"
@@ -31,6 +31,8 @@ def check_cloudfront(**_kwargs: Any) -> list[CheckMessage]:
                 id="django_static_pipe.E020",
             )
         )
+    elif isinstance(raw, dict) and raw.get("SLOWMAP", "cache") == "cache":
+        messages.extend(_slowmap_cache_problems())
     if uses_proxy and importlib.util.find_spec("boto3") is None:
         messages.append(
             Error(
@@ -40,6 +42,43 @@ def check_cloudfront(**_kwargs: Any) -> list[CheckMessage]:
             )
         )
     return messages
+
+
+def _slowmap_cache_problems() -> list[CheckMessage]:
+    """SLOWMAP = 'cache' keeps each verified CDN URL in the default cache, for every process to release."""
+    from django.core.cache.backends.dummy import DummyCache
+    from django.core.cache.backends.locmem import LocMemCache
+    from django.utils.module_loading import import_string
+
+    backend = (getattr(settings, "CACHES", None) or {}).get("default", {}).get("BACKEND", "")
+    try:
+        backend_class = import_string(backend)
+    except ImportError:
+        return []  # Django's own cache checks say what is wrong with it
+    if not isinstance(backend_class, type):
+        return []
+    if issubclass(backend_class, DummyCache):
+        return [
+            Error(
+                f"DJANGO_STATIC_CLOUDFRONT uses SLOWMAP = 'cache', but the default cache is {backend}, which "
+                "keeps nothing: no CDN URL would ever be released.",
+                hint="Point CACHES['default'] at a cache every process shares (Redis, Memcached, the database, "
+                "a file-based cache), or set SLOWMAP = 'memory'.",
+                id="django_static_pipe.E022",
+            )
+        ]
+    if issubclass(backend_class, LocMemCache):
+        return [
+            Warning(
+                f"DJANGO_STATIC_CLOUDFRONT uses SLOWMAP = 'cache', but the default cache is {backend}, which "
+                "each process keeps to itself: with several workers each checks every file with S3 and "
+                "switches to the CDN at its own moment.",
+                hint="Point CACHES['default'] at a cache every process shares (Redis, Memcached, the database, "
+                "a file-based cache), or set SLOWMAP = 'memory' to say one process per site is meant.",
+                id="django_static_pipe.W022",
+            )
+        ]
+    return []
 
 
 def _cache_control_problem(value: object) -> str | None:

@@ -13,6 +13,7 @@ from django.utils.module_loading import import_string
 from .conf import pipe_settings
 
 logger = logging.getLogger("django_static_pipe")
+_configuration_errors_logged: set[str] = set()  # each names a settings mistake: a few at most
 
 
 class FileProxy(Protocol):
@@ -84,6 +85,13 @@ def call_proxy(
             sources=sources,
             disabled=disabled,
         )
+    except ImproperlyConfigured as exc:
+        # The settings are wrong, not this file: say so once per message, not with a traceback per URL.
+        if str(exc) not in _configuration_errors_logged:
+            if len(_configuration_errors_logged) < 64:
+                _configuration_errors_logged.add(str(exc))
+            logger.error("django-static-pipe: %s Serving local URLs until it is fixed.", exc)
+        return uri
     except Exception:
         logger.exception("django-static-pipe: the file proxy %s failed for %s; using the local URL.", dotted_path, uri)
         return uri

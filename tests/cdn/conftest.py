@@ -10,6 +10,8 @@ from typing import Any
 import boto3
 import pytest
 
+from devservers.moto import Request
+from django_static_pipe import proxy as proxy_module
 from django_static_pipe.backends.cloudfront import CloudFrontProxy
 from tests import proxies
 
@@ -34,6 +36,7 @@ class Cdn:
     s3: Any
     bucket: str
     endpoint_url: str
+    server: Any
 
     def settings_block(self, **overrides: Any) -> dict[str, Any]:
         block = {
@@ -51,6 +54,14 @@ class Cdn:
         block.update(overrides)
         return block
 
+    def mark(self) -> int:
+        """A point in moto's request log; :meth:`requests` counts what this test's bucket got after it."""
+        return int(self.server.log_mark())
+
+    def requests(self, since: int, method: str | None = None) -> list[Request]:
+        found: list[Request] = self.server.requests(since, bucket=self.bucket)
+        return [request for request in found if method is None or request.method == method]
+
     def keys(self) -> list[str]:
         return sorted(item["Key"] for item in self.s3.list_objects_v2(Bucket=self.bucket).get("Contents", []))
 
@@ -63,7 +74,10 @@ def cdn(site: Any, settings: Any, moto_server: Any) -> Iterator[Cdn]:
     clock = FakeClock()
     proxy = CloudFrontProxy(clock=clock)
     proxies.cdn_proxy = proxy
-    state = Cdn(proxy=proxy, clock=clock, s3=s3, bucket=bucket, endpoint_url=moto_server.endpoint_url)
+    state = Cdn(
+        proxy=proxy, clock=clock, s3=s3, bucket=bucket, endpoint_url=moto_server.endpoint_url, server=moto_server
+    )
+    proxy_module._configuration_errors_logged.clear()  # each test sees its own first configuration error
     settings.DJANGO_STATIC_FILE_PROXY = "tests.proxies.cdn_proxy"
     settings.DJANGO_STATIC_CLOUDFRONT = state.settings_block()
     yield state

@@ -7,7 +7,7 @@ from io import StringIO
 
 import boto3
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from django_static_pipe.backends.cloudfront import CloudFrontProxy
 from tests import proxies
@@ -149,5 +149,13 @@ def test_build_upload_fills_the_cdn(moto_server, tmp_path):
     s3 = boto3.client("s3", endpoint_url=moto_server.endpoint_url, region_name="us-east-1")
     keys = sorted(item["Key"] for item in s3.list_objects_v2(Bucket=bucket)["Contents"])
     assert len(keys) == 10 and all(key.startswith("cache-forever/") for key in keys)
-    again = run_manage(EXAMPLE, env, "static_pipe_build", "--upload")
+    mark = moto_server.log_mark()
+    again = run_manage(EXAMPLE, env, "static_pipe_build", "--upload", "--upload-workers", "3")
     assert "Uploaded 0, already present 10" in again.stdout
+    sent = [(r.method, r.target) for r in moto_server.requests(mark, bucket=bucket)]
+    assert [method for method, _target in sent] == ["GET"] and "list-type=2" in sent[0][1]  # one listing, no PUT
+
+
+def test_upload_workers_must_be_at_least_one():
+    with pytest.raises(CommandError, match="--upload-workers must be at least 1"):
+        call_command("static_pipe_build", "--upload", "--upload-workers", "0", stdout=StringIO())

@@ -6,6 +6,7 @@ import logging
 import time
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 
 from devservers.faultproxy import FaultProxy
 from django_static_pipe.backends.cloudfront import CloudFrontProxy
@@ -88,11 +89,22 @@ def test_missing_and_switched_off_files_are_never_uploaded(site, cdn, settings):
     assert cdn.keys() == []
 
 
-def test_a_bad_settings_block_is_logged_not_raised(site, cdn, settings, caplog):
+def test_a_bad_settings_block_raises_when_called_and_is_logged_once_by_a_render(site, cdn, settings, caplog):
     settings.DJANGO_STATIC_CLOUDFRONT = {"BUCKET": cdn.bucket, "DOMAIN": DOMAIN, "BUKET": "typo"}
+    valid = "valid keys are BUCKET, CACHE_CONTROL, CLOUDFRONT_ENDPOINT_URL, CONNECT_TIMEOUT, CREATE_DISTRIBUTION"
     with caplog.at_level(logging.ERROR, logger="django_static_pipe"):
-        assert site.render('{% slimfile "/js/a.js" %}') == JS
-    assert "unknown key(s) BUKET; valid keys are BUCKET" in caplog.text
+        assert site.render('{% slimfile "/js/a.js" %}') == JS  # a page never breaks
+        assert site.render('{% slimfile "/js/a.js" %}{% staticfile "/img/bg.png" %}').startswith(JS)
+    assert [r.getMessage().count("unknown key(s) BUKET") for r in caplog.records] == [1]  # once, not per URL
+    assert valid in caplog.text
+    with pytest.raises(ImproperlyConfigured, match=r"unknown key\(s\) BUKET; " + valid):
+        cdn.proxy(JS, filepath=str(site.output(JS)))  # called directly
+    with pytest.raises(ImproperlyConfigured, match=r"unknown key\(s\) BUKET"):
+        cdn.proxy(JS, notfound=True)
+    with pytest.raises(ImproperlyConfigured, match=r"unknown key\(s\) BUKET"):
+        cdn.proxy.upload_all([(JS, str(site.output(JS)))])
+    cdn.proxy.wait_idle(5)
+    assert cdn.keys() == []
 
 
 def test_settings_changes_take_effect_at_the_next_call(site, cdn, settings):

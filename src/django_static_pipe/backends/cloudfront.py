@@ -1,9 +1,14 @@
 """The S3 + CloudFront file proxy: ``DJANGO_STATIC_FILE_PROXY = "django_static_pipe.backends.cloudfront.file_proxy"``.
 
 A render never waits for AWS. The first render of a produced file queues its upload and gets the
-local URL; a background thread uploads it, reads it back to verify it, and only then puts its CDN URL
+local URL; a background thread uploads it, verifies what S3 stored, and only then puts its CDN URL
 in a :class:`~django_static_pipe.slowmap.SlowMap`, which releases it once the CDN has had
 ``PROPAGATION_SECONDS`` to propagate. Until then, and whenever anything failed, the local URL is used.
+A key verified once is remembered in-process and never sent to S3 again.
+
+A bad ``DJANGO_STATIC_CLOUDFRONT`` raises :class:`ImproperlyConfigured` wherever the proxy is called or
+configured (the system check reports it first); on the render path ``call_proxy`` logs it and the page
+gets the local URL, so a misconfigured CDN never breaks a page.
 """
 
 from __future__ import annotations
@@ -14,23 +19,25 @@ import queue
 import threading
 import time
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
-
-from django.core.exceptions import ImproperlyConfigured
 
 from ..conf import pipe_settings
 from ..slowmap import CacheSlowMap, Clock, SlowMap
 from . import cloudfront_aws as aws
+from . import cloudfront_deploy as deploy
 from .cloudfront_config import CloudFrontConfig, parse
+from .cloudfront_deploy import UploadReport as UploadReport
+from .cloudfront_upload import Listing, LocalFile, UploadConflictError, upload_verified
 
 logger = logging.getLogger("django_static_pipe")
 
 QUEUE_SIZE = 1024  # uploads waiting; past this a render just skips queueing and a later one retries
 FIRST_RETRY_SECONDS = 5.0
 MAX_RETRY_SECONDS = 600.0
+UPLOAD_WORKERS = 8  # threads of upload_all; S3 answers each PUT in tens of milliseconds, so more than cores
+VERIFIED_LIMIT = 100_000  # keys remembered as verified; the oldest is forgotten past this (it costs a HEAD)
 
 
 @dataclass
@@ -38,16 +45,6 @@ class _Job:
     config: CloudFrontConfig
     key: str
     filepath: str
-
-
-@dataclass
-class UploadReport:
-    """What :func:`upload_all` did."""
-
-    uploaded: list[str] = field(default_factory=list)
-    present: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-    failed: dict[str, str] = field(default_factory=dict)
 
 
 class CloudFrontProxy:
@@ -66,12 +63,16 @@ class CloudFrontProxy:
         self._guard = threading.Condition()
         self._queue: queue.Queue[_Job] | None = None
         self._worker_pid = 0
-        self._bad_config_logged: Any = None
+        self._verified: dict[tuple[CloudFrontConfig, str], str] = {}
+        self._lost_logged = False
 
     # -- configuration ---------------------------------------------------------------------------------
 
     def config(self) -> CloudFrontConfig:
-        """The parsed ``DJANGO_STATIC_CLOUDFRONT``, parsed again only when the setting changes."""
+        """The parsed ``DJANGO_STATIC_CLOUDFRONT``, parsed again only when the setting changes.
+
+        :class:`ImproperlyConfigured` names what is wrong (an unknown key, and every valid one).
+        """
         raw = pipe_settings.cloudfront
         cached = self._config
         if cached is not None and cached[0] is raw:
@@ -108,28 +109,21 @@ class CloudFrontProxy:
         disabled: bool = False,
         **extra: Any,
     ) -> str:
+        cached = self._config
+        # A bad block raises in config(), for every caller; call_proxy logs it once for a render.
+        config = cached[1] if cached is not None and cached[0] is pipe_settings.cloudfront else self.config()
         if disabled or notfound or not filepath:
             return uri
-        cached = self._config
-        if cached is not None and cached[0] is pipe_settings.cloudfront:
-            # A released CDN URL never changes for this block of settings: the warm path is one lookup.
-            released = self._released.get(uri)
-            if released is not None:
-                return released
+        # A released CDN URL never changes for this block of settings: the warm path is one lookup.
+        released = self._released.get(uri)
+        if released is not None:
+            return released
         try:
-            config = self.config()
-        except ImproperlyConfigured as exc:
-            if self._bad_config_logged is not pipe_settings.cloudfront:
-                self._bad_config_logged = pipe_settings.cloudfront
-                logger.error("django-static-pipe: %s Serving local URLs.", exc)
-            return uri
-        path = urlsplit(uri).path
-        if not config.wants(path):
-            return uri
-        try:
-            key = config.object_key(path)
+            key = config.object_key(urlsplit(uri).path)
         except ValueError:
             logger.warning("django-static-pipe: %r cannot be a CDN key; using the local URL.", uri)
+            return uri
+        if not config.wants(key):
             return uri
         try:
             slowmap = self.slowmap(config)
@@ -137,7 +131,11 @@ class CloudFrontProxy:
             if cdn_url is not None:
                 self._released[uri] = str(cdn_url)
                 return str(cdn_url)
-            self._schedule(_Job(config, key, filepath), slowmap)
+            verified = self._verified.get((config, key))
+            if verified is None:
+                self._schedule(_Job(config, key, filepath), slowmap)
+            elif not slowmap.is_set(key):  # the shared cache lost it: put it back, without asking S3 again
+                slowmap[key] = verified
         except Exception:  # a cache server down must not break the page either
             logger.exception("django-static-pipe: the CDN proxy failed for %s; using the local URL.", uri)
         return uri
@@ -191,7 +189,7 @@ class CloudFrontProxy:
             attempts = self._retry_at.get(key, (0, 0.0))[0] + 1
             delay = min(FIRST_RETRY_SECONDS * 2 ** (attempts - 1), MAX_RETRY_SECONDS)
             self._retry_at[key] = (attempts, time.monotonic() + delay)
-        level = logging.ERROR if isinstance(exc, aws.UploadConflictError) else logging.WARNING
+        level = logging.ERROR if isinstance(exc, UploadConflictError) else logging.WARNING
         logger.log(level, "django-static-pipe: uploading %s failed (%s); retrying after %.0fs.", key, exc, delay)
 
     def domain(self, config: CloudFrontConfig) -> str:
@@ -201,13 +199,36 @@ class CloudFrontProxy:
             self._domains[config] = found
         return found
 
-    def upload(self, config: CloudFrontConfig, key: str, filepath: str) -> bool:
-        """Upload and verify one file, then hand its CDN URL to the SlowMap. True if bytes were sent."""
-        sent = aws.upload_verified(config, key, filepath)
-        self.slowmap(config)[key] = f"https://{self.domain(config)}/{key}"
+    def upload(
+        self,
+        config: CloudFrontConfig,
+        key: str,
+        source: str | LocalFile,
+        *,
+        listing: Listing | None = None,
+        threads: int = 1,
+    ) -> bool:
+        """Upload and verify one file (a path, or a file read already), then hand its CDN URL to the
+        SlowMap. True if bytes were sent."""
+        sent = upload_verified(config, key, source, listing=listing, threads=threads)
+        self._remember(config, key, config.url(self.domain(config), key))
         with self._guard:
             self._retry_at.pop(key, None)
         return sent
+
+    def _remember(self, config: CloudFrontConfig, key: str, url: str) -> None:
+        with self._guard:
+            if len(self._verified) >= VERIFIED_LIMIT:
+                del self._verified[next(iter(self._verified))]
+            self._verified[(config, key)] = url
+        slowmap = self.slowmap(config)
+        slowmap[key] = url
+        if not self._lost_logged and not slowmap.is_set(key):
+            self._lost_logged = True
+            logger.error(
+                "django-static-pipe: SLOWMAP = 'cache' but the default cache keeps nothing (a DummyCache?), so "
+                "CDN URLs are never released. Use a cache shared by every process, or SLOWMAP = 'memory'."
+            )
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """Block until no upload is queued or running; False on timeout (for tests and deploy scripts)."""
@@ -227,32 +248,14 @@ class CloudFrontProxy:
 
     # -- the offline build -----------------------------------------------------------------------------
 
-    def upload_all(self, files: Iterable[tuple[str, str]], *, workers: int = 4) -> UploadReport:
+    def upload_all(self, files: Iterable[tuple[str, str]], *, workers: int = UPLOAD_WORKERS) -> UploadReport:
         """Upload every ``(uri, filepath)`` now and wait for each to be verified, so a deploy can fill
-        the CDN before traffic arrives."""
-        config = self.config()
-        report = UploadReport()
-        jobs = []
-        for uri, filepath in files:
-            path = urlsplit(uri).path
-            if config.wants(path):
-                jobs.append((config.object_key(path), filepath))
-            else:
-                report.skipped.append(config.object_key(path))
+        the CDN before traffic arrives (see :mod:`.cloudfront_deploy`)."""
+        return deploy.upload_all(self, files, workers=workers)
 
-        def one(job: tuple[str, str]) -> tuple[str, bool | BaseException]:
-            try:
-                return job[0], self.upload(config, *job)
-            except Exception as exc:
-                return job[0], exc
-
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            for key, result in pool.map(one, jobs):
-                if isinstance(result, BaseException):
-                    report.failed[key] = str(result)
-                else:
-                    (report.uploaded if result else report.present).append(key)
-        return report
+    def is_verified(self, config: CloudFrontConfig, key: str) -> bool:
+        """True when this process has verified ``key`` already (it is never sent to S3 again)."""
+        return (config, key) in self._verified
 
 
 def _claim_creation(config: CloudFrontConfig) -> bool:

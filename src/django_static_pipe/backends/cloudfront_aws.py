@@ -1,13 +1,12 @@
-"""The S3 and CloudFront calls of the CDN proxy: verified write-once uploads, the distribution, pruning.
+"""The S3 and CloudFront clients of the CDN proxy, the distribution, listing and pruning the bucket.
 
 Everything here talks to AWS and may be slow or fail; none of it runs on a request thread.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import mimetypes
+import os
 import re
 import threading
 import time
@@ -23,42 +22,60 @@ from .cloudfront_config import CloudFrontConfig
 try:
     import boto3
     from botocore.config import Config
-    from botocore.exceptions import ClientError
+    from botocore.exceptions import ClientError as ClientError  # re-exported for the upload module
 except ImportError as exc:  # pragma: no cover - exercised only without the extra installed
     raise ImproperlyConfigured("The CloudFront file proxy needs boto3: pip install django-static-pipe[s3]") from exc
 
-_local = threading.local()
 STAMPED_KEY = re.compile(r"^(?P<asset>.+)\.(?P<stamp>\d{10}|[0-9a-f]{12})(?P<ext>\.[^./]+)$")
+#: At least this many pooled connections per client (botocore's own default); more for more upload threads.
+MIN_POOL = 10
+
+_clients: dict[tuple[Any, ...], Any] = {}
+_clients_pid = 0
+_clients_lock = threading.Lock()
 
 
-class UploadConflictError(StaticPipeError):
-    """An object already holds different bytes under the key: keys are write-once."""
-
-
-class UploadVerificationError(StaticPipeError):
-    """The object read back after an upload does not match what was sent."""
-
-
-def _boto_config(config: CloudFrontConfig) -> Config:
+def _boto_config(config: CloudFrontConfig, pool: int) -> Config:
     return Config(
         connect_timeout=config.connect_timeout,
         read_timeout=config.read_timeout,
         retries={"max_attempts": config.max_attempts, "mode": "standard"},
+        max_pool_connections=pool,
     )
 
 
-def client(config: CloudFrontConfig, service: str) -> Any:
-    """A boto3 client for this thread (sessions are not thread-safe), reused while the config holds."""
-    cache: dict[tuple[Any, ...], Any] = getattr(_local, "clients", None) or {}
-    _local.clients = cache
+def client(config: CloudFrontConfig, service: str, *, threads: int = 1) -> Any:
+    """A boto3 client shared by this process's threads, with a pooled connection for each of ``threads``.
+
+    Clients are thread-safe (sessions are not: each client is made from a session of its own, under a
+    lock); a forked child makes its own, as it must not share its parent's sockets.
+    """
+    global _clients_pid
     endpoint = config.endpoint_url if service == "s3" else config.cloudfront_endpoint_url
-    key = (service, config.region, endpoint, config.connect_timeout, config.read_timeout, config.max_attempts)
-    found = cache.get(key)
-    if found is None:
-        session = boto3.session.Session()
-        found = session.client(service, region_name=config.region, endpoint_url=endpoint, config=_boto_config(config))
-        cache[key] = found
-    return found
+    pool = max(MIN_POOL, threads + 1)  # the upload threads and the one listing
+    key = (service, config.region, endpoint, config.connect_timeout, config.read_timeout, config.max_attempts, pool)
+    if _clients_pid == os.getpid():
+        found = _clients.get(key)
+        if found is not None:
+            return found
+    with _clients_lock:
+        if _clients_pid != os.getpid():
+            _clients.clear()
+            _clients_pid = os.getpid()
+        found = _clients.get(key)
+        if found is None:
+            session = boto3.session.Session()
+            found = session.client(
+                service, region_name=config.region, endpoint_url=endpoint, config=_boto_config(config, pool)
+            )
+            _clients[key] = found
+        return found
+
+
+def forget_clients() -> None:
+    """Drop every client, so the next call makes new ones (what a new process would do)."""
+    with _clients_lock:
+        _clients.clear()
 
 
 def content_type(path: str) -> str:
@@ -68,56 +85,6 @@ def content_type(path: str) -> str:
     return (
         f"{guessed}; charset=utf-8" if guessed in ("text/css", "text/javascript", "application/javascript") else guessed
     )
-
-
-def _head(s3: Any, bucket: str, key: str) -> dict[str, Any] | None:
-    try:
-        response: dict[str, Any] = s3.head_object(Bucket=bucket, Key=key)
-        return response
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
-            return None
-        raise
-
-
-def upload_verified(config: CloudFrontConfig, key: str, filepath: str) -> bool:
-    """Put ``filepath`` at ``key`` unless the same bytes are already there; then read it back.
-
-    Returns True when it uploaded, False when the object was already present. Raises
-    :class:`UploadConflictError` when other bytes hold the key, and
-    :class:`UploadVerificationError` when what S3 holds afterwards is not what was sent.
-    """
-    with open(filepath, "rb") as handle:
-        data = handle.read()
-    sha256 = hashlib.sha256(data).hexdigest()
-    md5 = hashlib.md5(data, usedforsecurity=False)
-    s3 = client(config, "s3")
-    existing = _head(s3, config.bucket, key)
-    if existing is not None:
-        if existing.get("ContentLength") == len(data) and existing.get("Metadata", {}).get("sha256") == sha256:
-            return False
-        raise UploadConflictError(
-            f"s3://{config.bucket}/{key} already holds other bytes; stamped keys are write-once, "
-            "so it was left as it is."
-        )
-    s3.put_object(
-        Bucket=config.bucket,
-        Key=key,
-        Body=data,
-        ContentType=content_type(filepath),
-        CacheControl=config.cache_control,
-        Metadata={"sha256": sha256},
-        ContentMD5=base64.b64encode(md5.digest()).decode("ascii"),  # S3 refuses a body damaged on the way
-    )
-    stored = _head(s3, config.bucket, key)
-    if (
-        stored is None
-        or stored.get("ContentLength") != len(data)
-        or stored.get("Metadata", {}).get("sha256") != sha256
-        or stored.get("ETag", "").strip('"') != md5.hexdigest()
-    ):
-        raise UploadVerificationError(f"s3://{config.bucket}/{key} does not match {filepath} after the upload.")
-    return True
 
 
 def _bucket_origins(bucket: str) -> tuple[str, ...]:

@@ -9,6 +9,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote, unquote
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -32,6 +33,7 @@ DEFAULTS: dict[str, Any] = {
     "SLOWMAP": "cache",
 }
 SLOWMAP_KINDS = ("cache", "memory")
+MAX_KEY_BYTES = 1024  # S3 refuses longer keys; such a file stays on the local URL instead of failing forever
 
 
 @dataclass(frozen=True)
@@ -55,15 +57,30 @@ class CloudFrontConfig:
     def object_key(self, url_path: str) -> str:
         """``assets`` + ``/css/a.1.css`` → ``assets/css/a.1.css``; no prefix → ``css/a.1.css``.
 
-        A path with empty, ``.`` or ``..`` segments, a backslash or a control character raises
-        ``ValueError``: S3 would store it literally, but a CDN in front may resolve it elsewhere.
+        ``url_path`` is a URL's path, percent-encoded; the key is the decoded name, so the file
+        ``my logo.png`` is stored as ``my logo.png`` (and served by :meth:`url` as ``my%20logo.png``).
+        A path that is not UTF-8 once decoded, is too long for S3, or has empty, ``.`` or ``..`` segments,
+        a backslash or a control character, raises ``ValueError``: S3 would store it literally, but a CDN in front may
+        resolve it elsewhere.
         """
-        path = url_path.lstrip("/")
+        try:
+            path = unquote(url_path, errors="strict").lstrip("/")
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"{url_path!r} does not decode to UTF-8") from exc
         segments = path.split("/")
         if not path or any(s in ("", ".", "..") for s in segments) or re.search(r"[\x00-\x1f\x7f\\]", path):
             raise ValueError(f"{url_path!r} is not a plain path for an S3 key")
         prefix = self.key_prefix.strip("/")
-        return f"{prefix}/{path}" if prefix else path
+        key = f"{prefix}/{path}" if prefix else path
+        if len(key.encode()) > MAX_KEY_BYTES:
+            raise ValueError(f"{url_path!r} makes an S3 key longer than {MAX_KEY_BYTES} bytes")
+        return key
+
+    @staticmethod
+    def url(domain: str, key: str) -> str:
+        """The CDN URL of ``key``: every character but letters, digits, ``-._~`` and ``/`` encoded
+        once, so ``+``, ``%`` and quotes mean the same to S3, CloudFront and an HTML attribute."""
+        return f"https://{domain}/{quote(key, safe='/')}"
 
     def wants(self, url_path: str) -> bool:
         return self.extensions is None or url_path.lower().endswith(self.extensions)
