@@ -10,70 +10,44 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import warnings
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from typing import Any
 
 from django.core.exceptions import SuspiciousFileOperation
 
-from . import css
+from . import charsets, css, import_cycles, linemap, sourcemaps
 from .conf import pipe_settings
-from .exceptions import AssetTooLargeError, BundleError, MissingAssetWarning
+from .exceptions import BundleError, ImportCycleWarning
+from .map_assets import (
+    Part,
+    ends_with_map_comment,
+    join_parts,
+    member_map,
+    published_map,
+    published_map_comment,
+    script_with_published_map,
+    sections_of,
+)
 from .minify import minifier_for, minify
 from .minify_guards import is_strict_script
 from .naming import is_minified_name, split_name
-from .sources import Source, remembered_contents, resolve
+from .products import (
+    Fingerprint,
+    NestedBuilder,
+    Product,
+    fingerprint,
+    read_source,
+    source_url,
+    warn_encoding,
+    warn_missing,
+)
+from .sources import Source, resolve
 
 logger = logging.getLogger("django_static_pipe")
-
-#: (absolute path, mtime in ns, size): enough to tell that a source changed without reading it.
-Fingerprint = tuple[str, int, int]
-#: Builds ``name`` (slim or not) and returns its final URL and the fingerprints it depends on.
-NestedBuilder = Callable[[str, bool], tuple[str, list[Fingerprint]]]
 
 JS_SEPARATOR = "\n;\n"  # the newline ends a trailing // comment; the ; ends a statement left open
 CSS_SEPARATOR = "\n"
 UTF8_CHARSET_RULE = '@charset "UTF-8";\n'
-
-
-@dataclass
-class Product:
-    """The bytes of an output (or the source to symlink to), and every file they depend on."""
-
-    data: bytes | None
-    link_to: str | None = None
-    fingerprints: list[Fingerprint] = field(default_factory=list)
-
-
-def read_source(source: Source) -> tuple[bytes, Fingerprint]:
-    """Read a source whole (once per build), refusing files over ``DJANGO_STATIC_MAX_SOURCE_BYTES``."""
-    contents = remembered_contents()
-    if contents is not None and source.path in contents:
-        return contents[source.path]
-    result = _read(source)
-    if contents is not None:
-        contents[source.path] = result
-    return result
-
-
-def _read(source: Source) -> tuple[bytes, Fingerprint]:
-    limit = pipe_settings.max_source_bytes
-    with open(source.path, "rb") as handle:
-        stat = os.fstat(handle.fileno())
-        if stat.st_size > limit:
-            raise AssetTooLargeError(
-                f"django-static-pipe: {source.name} ({source.path}) is {stat.st_size} bytes, over "
-                f"DJANGO_STATIC_MAX_SOURCE_BYTES = {limit}; raise that setting or serve the file as it is."
-            )
-        data = handle.read(limit + 1)
-    if len(data) > limit:
-        raise AssetTooLargeError(f"django-static-pipe: {source.name} grew past {limit} bytes while being read.")
-    return data, (source.path, stat.st_mtime_ns, stat.st_size)
-
-
-def fingerprint(path: str) -> Fingerprint:
-    stat = os.stat(path)
-    return (path, stat.st_mtime_ns, stat.st_size)
 
 
 class _ImportStack(threading.local):
@@ -84,21 +58,44 @@ class _ImportStack(threading.local):
 _import_stack = _ImportStack()
 
 
-def _warn_missing(what: str) -> None:
-    message = f"django-static-pipe: {what}"
-    logger.warning(message)
-    warnings.warn(message, MissingAssetWarning, stacklevel=4)
-
-
 class _CssMember:
-    """One CSS source being processed; collects the fingerprints of what it references."""
+    """One CSS source being processed; collects the fingerprints of what it references.
 
-    def __init__(self, source: Source, slim: bool, nested: NestedBuilder, keep_imports: bool) -> None:
+    ``single``: the member is an output of its own (a file built alone, or imported as a file), so it
+    may be part of an ``@import`` cycle (:mod:`django_static_pipe.import_cycles`). Without
+    ``keep_imports`` (a later member of a combined file) imports are written in place, and an import
+    of a file already being written in place is left out, as browsers leave it out.
+    """
+
+    def __init__(
+        self,
+        source: Source,
+        slim: bool,
+        nested: NestedBuilder,
+        keep_imports: bool,
+        *,
+        single: bool = False,
+        track_lines: bool = False,
+    ) -> None:
         self.source = source
         self.slim = slim
         self.nested = nested
         self.keep_imports = keep_imports
+        self.single = single
+        self.track_lines = track_lines
         self.fingerprints: list[Fingerprint] = []
+        self.group: import_cycles.Group | None = None
+        self.stamp: str | None = None
+        self.raw = False
+        self.origins: list[linemap.Origin] = []
+        self.contents: dict[str, str] = {}  # source URL → text, for the sourcesContent of an index map
+        self.own_map: dict[str, Any] | None = None
+        self._edits: list[tuple[linemap.Edit, bool]] = []  # and whether the replacement is raw text
+        self._pending: tuple[tuple[linemap.Origin | None, ...], bool] | None = None
+
+    @property
+    def node(self) -> import_cycles.Node:
+        return (self.source.path, self.slim)
 
     def _missing_url(self, ref: css.Reference) -> str:
         return pipe_settings.media_url + ref.path + ref.suffix
@@ -113,13 +110,33 @@ class _CssMember:
             )
             return False
 
+    def _member_url(self, found: Source, slim: bool, ref: css.Reference) -> str | None:
+        """A stylesheet's URL when it is a member of this one's cycle; None when it is built as usual.
+
+        Raises :class:`import_cycles.CycleFound` when it is being built further up (a new cycle).
+        """
+        target = (found.path, slim)
+        if self.group is not None and target in self.group.names:
+            if self.group.stamp is None:  # the pass that decides the stamp: as written
+                return ref.written
+            from .pipeline import stamped_path
+
+            return self.group.url_between(self.node, target, stamped_path) + ref.suffix
+        import_cycles.check(target, ref.path)
+        return None
+
     def on_url(self, ref: css.Reference) -> str:
         found = self._lookup(ref)
         if found is False:
             return ref.written
         if found is None:
-            _warn_missing(f"{self.source.name} references {ref.written!r}, which does not exist; kept as {ref.path}.")
+            warn_missing(f"{self.source.name} references {ref.written!r}, which does not exist; kept as {ref.path}.")
             return self._missing_url(ref)
+        assert isinstance(found, Source)
+        if split_name(found.name)[1].lower() == ".css":
+            member_url = self._member_url(found, False, ref)
+            if member_url is not None:
+                return member_url
         url, fingerprints = self.nested(ref.path, False)
         self.fingerprints.extend(fingerprints)
         return url + ref.suffix
@@ -129,36 +146,131 @@ class _CssMember:
         if found is False:
             return css.import_rule(ref.written, media)
         if found is None:
-            _warn_missing(f"{self.source.name} imports {ref.written!r}, which does not exist; kept as {ref.path}.")
+            warn_missing(f"{self.source.name} imports {ref.written!r}, which does not exist; kept as {ref.path}.")
             return css.import_rule(self._missing_url(ref), media)
         assert isinstance(found, Source)
         if self.keep_imports:
-            url, fingerprints = self.nested(ref.path, self.slim)
-            self.fingerprints.extend(fingerprints)
-            return css.import_rule(url + ref.suffix, media)
-        inlined = _CssMember(found, self.slim, self.nested, keep_imports=False)
-        text = inlined.process().strip("\n")
+            url = self._member_url(found, self.slim, ref)
+            if url is None:
+                url, fingerprints = self.nested(ref.path, self.slim)
+                self.fingerprints.extend(fingerprints)
+                url += ref.suffix
+            return css.import_rule(url, media)
+        if found.path in _import_stack.paths:
+            warn_missing(
+                f"@import cycle: {_cycle_names(found.path)} → {found.name}; {self.source.name}'s import of "
+                f"{ref.written!r} is left out of the combined file, as browsers leave it out.",
+                ImportCycleWarning,
+            )
+            return ""
+        inlined = _CssMember(found, self.slim, self.nested, keep_imports=False, track_lines=self.track_lines)
+        processed = inlined.process()
+        text = processed.strip("\n")
         self.fingerprints.extend(inlined.fingerprints)
+        self.contents.update(inlined.contents)
+        lead = len(processed) - len(processed.lstrip("\n"))
+        before, after = _wrapper_lines(media)
+        origins = [None] * before + inlined.origins[lead : lead + text.count("\n") + 1] + [None] * after
+        self._pending = (tuple(origins), inlined.raw)
         return css.wrap_import_conditions(text, media)
+
+    def _on_edit(self, start: int, end: int, replacement: str) -> None:
+        origins, raw = self._pending if self._pending is not None else (None, self.raw)
+        self._pending = None
+        self._edits.append((linemap.Edit(start, end, replacement, origins), raw))
 
     def process(self) -> str:
         """The member's CSS with references replaced, minified when slim (unless ``*.min.css``)."""
-        if self.source.path in _import_stack.paths:
-            raise BundleError(
-                f"django-static-pipe: @import cycle: {_cycle_names(self.source.path)} → {self.source.name}"
-            )
+        if not self.single:
+            return self._process()
+        self.group = import_cycles.group_of(self.node)
+        if self.group is not None:  # built as a member of a cycle, from its first member's build
+            return self._process()
+        try:
+            with import_cycles.building(self.node, self.source.name):
+                return self._process()
+        except import_cycles.CycleFound as found:
+            if found.node != self.node:
+                raise
+            cycle = found.names
+        final, text = import_cycles.build(self.node, self.source, cycle, self._cycle_member, self.nested)
+        self.fingerprints, self.stamp, self.raw = final.fingerprints, final.stamp, final.raw
+        return text
+
+    def rewrite(self) -> str:
+        """The member's text (of a cycle's member: the pass its group is in)."""
+        return self._process()
+
+    def _process(self) -> str:
         data, own = read_source(self.source)
         self.fingerprints.append(own)
-        text = data.decode(css.declared_charset(data), errors="replace")
-        text, _charset = css.split_charset(text)
-        _import_stack.paths.append(self.source.path)
+        decoded = charsets.decode_stylesheet(data)
+        self.raw = decoded.raw
+        if decoded.raw:
+            warn_encoding(charsets.why_raw(self.source.name, decoded))
+            source_text = decoded.text  # its @charset (if any) stays: the bytes stay as they are
+        else:
+            source_text = css.split_charset(decoded.text)[0]
+        inline = not self.keep_imports
+        if inline:
+            _import_stack.paths.append(self.source.path)
         try:
-            text = css.rewrite_references(text, self.source.name, self.on_url, self.on_import)
+            text = css.rewrite_references(source_text, self.source.name, self.on_url, self.on_import, self._on_edit)
         finally:
-            _import_stack.paths.pop()
+            if inline:
+                _import_stack.paths.pop()
+        if any(raw != self.raw for _edit, raw in self._edits):
+            text = self._one_kind(source_text)
+        if self.track_lines:
+            url = source_url(self.source.name)
+            self.origins = linemap.track(url, source_text, [edit for edit, _raw in self._edits])
+            self.contents[url] = source_text
+        text = self._map_comment(text)
         if self.slim and not is_minified_name(self.source.name):
-            text = minify(".css", text, self.source.name)
+            text = minify(".css", text, self.source.name, raw=self.raw)
+        if self.group is not None and self.group.stamp is not None:
+            self.fingerprints, self.stamp = list(self.group.fingerprints), self.group.stamp
         return text
+
+    def _one_kind(self, source_text: str) -> str:
+        """The rewritten text as raw text when raw and decoded parts meet (an import written in place):
+        each part keeps its own bytes."""
+        parts: list[str] = []
+        position = 0
+        for edit, raw in self._edits:
+            parts.append(charsets.as_raw(source_text[position : edit.start], self.raw))
+            parts.append(charsets.as_raw(edit.replacement, raw))
+            position = edit.end
+        parts.append(charsets.as_raw(source_text[position:], self.raw))
+        self.raw = True
+        return "".join(parts)
+
+    def _map_comment(self, text: str) -> str:
+        """A file of its own keeps its map, published under a stamped name; anything else drops the
+        comment (a minified or combined text is not what the map describes)."""
+        comment = sourcemaps.find_map_comment(text) if sourcemaps.MARKER in text else None
+        if comment is None:
+            return text
+        minified = self.slim and not is_minified_name(self.source.name)
+        if self.single and not minified and pipe_settings.source_maps:
+            return published_map_comment(text, comment, self.source.name, self.nested, self.fingerprints)
+        if self.track_lines:
+            self.own_map = member_map(self.source.name, comment.url, self.fingerprints)
+        return text[: comment.start] + text[comment.end :]
+
+    def _cycle_member(self, node: import_cycles.Node, name: str, group: import_cycles.Group) -> _CssMember:
+        source = self.source if node == self.node else resolve(name)
+        assert source is not None  # found by _edges a moment ago
+        member = _CssMember(source, node[1], self.nested, keep_imports=True, single=True)
+        member.group = group
+        return member
+
+
+def _wrapper_lines(media: str) -> tuple[int, int]:
+    """Lines that :func:`css.wrap_import_conditions` adds before and after the CSS it wraps."""
+    empty = css.wrap_import_conditions("", media)
+    layers = empty.count("{")  # imedia holds no braces, so each one opens a wrapping rule
+    return empty[: len(empty) - 2 * layers].count("\n"), layers
 
 
 def _cycle_names(path: str) -> str:
@@ -167,45 +279,67 @@ def _cycle_names(path: str) -> str:
     return " → ".join(os.path.basename(item) for item in stack[start:])
 
 
-def _join_css(parts: Sequence[str]) -> bytes:
-    text = CSS_SEPARATOR.join(part.strip("\n") for part in parts)
-    if not text.isascii():
-        text = UTF8_CHARSET_RULE + text
-    return text.encode("utf-8")
-
-
 def assemble_css(members: Sequence[Source], slim: bool, nested: NestedBuilder) -> Product:
     """CSS output: references rewritten per member; the first member keeps its ``@import`` rules."""
-    parts: list[str] = []
+    single = len(members) == 1
+    maps = not single and not slim and pipe_settings.source_maps
+    parts: list[Part] = []
     fingerprints: list[Fingerprint] = []
+    stamp = None
     for index, source in enumerate(members):
-        member = _CssMember(source, slim, nested, keep_imports=index == 0)
-        parts.append(member.process())
+        member = _CssMember(source, slim, nested, keep_imports=index == 0, single=single, track_lines=maps)
+        processed = member.process()
+        text = processed.strip("\n")
+        lead = len(processed) - len(processed.lstrip("\n"))
+        origins = member.origins[lead : lead + text.count("\n") + 1]
+        parts.append(
+            Part(source.name, text, member.raw, origins, member.contents, member.own_map if not lead else None)
+        )
         fingerprints.extend(member.fingerprints)
-    return Product(data=_join_css(parts), fingerprints=fingerprints)
+        stamp = member.stamp
+    raw = any(part.raw for part in parts)
+    prefix = UTF8_CHARSET_RULE if not raw and not all(part.text.isascii() for part in parts) else ""
+    data, lines = join_parts(parts, CSS_SEPARATOR, prefix)
+    sections = sections_of(parts, lines) if maps else None
+    return Product(data=data, fingerprints=fingerprints, stamp=stamp if single else None, sections=sections)
 
 
-def _decode(data: bytes) -> str:
-    return data.decode("utf-8", errors="surrogateescape")
-
-
-def _encode(text: str) -> bytes:
-    return text.encode("utf-8", errors="surrogateescape")
+_UTF8_BOM = "\ufeff"
 
 
 def assemble_text(members: Sequence[Source], extension: str, slim: bool) -> Product:
-    """JS (or another minifiable text type): each member minified on its own, then joined."""
-    parts: list[str] = []
+    """JS (or another minifiable text type): each member minified on its own, then joined.
+
+    A member's map comment is dropped (minified or joined, the text is not what its map describes);
+    joined without minifying, each member gets a section of the index map published beside the file.
+    """
+    script = extension in (".js", ".mjs")
+    maps = script and len(members) > 1 and not slim and pipe_settings.source_maps
+    parts: list[Part] = []
     fingerprints: list[Fingerprint] = []
     for source in members:
         data, own = read_source(source)
         fingerprints.append(own)
-        text = _decode(data)
+        decoded = charsets.decode_script(data)
+        text = decoded.text
+        own_map = None
+        comment = sourcemaps.find_map_comment(text) if script and sourcemaps.MARKER in text else None
+        if comment is not None:
+            own_map = member_map(source.name, comment.url, fingerprints) if maps else None
+            text = text[: comment.start] + text[comment.end :]
         if slim and not is_minified_name(source.name):
-            text = minify(extension, text, source.name)
-        parts.append(text)
-    separator = JS_SEPARATOR if extension in (".js", ".mjs") else "\n"
-    return Product(data=_encode(separator.join(parts)), fingerprints=fingerprints)
+            text = minify(extension, text, source.name, raw=decoded.raw)
+        url = source_url(source.name)
+        origins = linemap.lines_of(url, text) if maps else []
+        bom = decoded.declared_by == "bom" and not decoded.raw
+        parts.append(Part(source.name, text, decoded.raw, origins, {url: text} if maps else {}, own_map, bom))
+    # A byte order mark made browsers read that member as UTF-8 whatever the page's encoding: so must
+    # the joined file, when it is not all ASCII.
+    raw = any(part.raw for part in parts)
+    bom = not raw and any(part.bom for part in parts) and not all(part.text.isascii() for part in parts)
+    separator = JS_SEPARATOR if script else "\n"
+    data, lines = join_parts(parts, separator, _UTF8_BOM if bom else "")
+    return Product(data=data, fingerprints=fingerprints, sections=sections_of(parts, lines) if maps else None)
 
 
 def can_combine(extension: str) -> bool:
@@ -226,6 +360,11 @@ def assemble(members: Sequence[Source], slim: bool, nested: NestedBuilder) -> Pr
     minifies = slim and not is_minified_name(source.name) and minifier_for(extension) is not None
     if len(members) > 1 or minifies:
         return assemble_text(members, extension, slim)
+    if pipe_settings.source_maps:
+        if extension in (".js", ".mjs") and ends_with_map_comment(source):
+            return script_with_published_map(source, nested)
+        if extension == ".map":
+            return published_map(source)
     # A single file passed through as it is: a symlink to the source, or a copy of it. A symlink
     # follows its source when that changes, so it is not used when the name or an SRI hash promises
     # the content (content stamps, DJANGO_STATIC_SRI): there a copy keeps the promise.
@@ -244,7 +383,7 @@ def strict_mode_runs(members: Sequence[Source]) -> list[list[int]]:
     previous: bool | None = None
     for index, source in enumerate(members):
         data, _own = read_source(source)
-        strict = is_strict_script(_decode(data))
+        strict = is_strict_script(charsets.decode_script(data).text)
         if strict is not previous:
             runs.append([])
             previous = strict

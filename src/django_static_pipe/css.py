@@ -111,9 +111,16 @@ class _TokenStarts:
         return best
 
 
-def rewrite_references(text: str, css_name: str, on_url: UrlReplacer, on_import: ImportReplacer) -> str:
+def rewrite_references(
+    text: str,
+    css_name: str,
+    on_url: UrlReplacer,
+    on_import: ImportReplacer,
+    on_edit: Callable[[int, int, str], None] | None = None,
+) -> str:
     """Replace every local ``url()`` by ``url(on_url(ref))`` and every local ``@import`` by
-    ``on_import(ref, media)``; everything else is kept byte for byte."""
+    ``on_import(ref, media)``; everything else is kept byte for byte. ``on_edit(start, end, new)`` hears
+    of every replacement (a source map follows the lines with it)."""
 
     def replace(match: re.Match[str]) -> str:
         if match.group("import") is not None:
@@ -145,7 +152,10 @@ def rewrite_references(text: str, css_name: str, on_url: UrlReplacer, on_import:
             position = start + 1
             continue
         parts.append(text[position : token.start()])
-        parts.append(replace(token))
+        replacement = replace(token)
+        if on_edit is not None and replacement != token.group(0):
+            on_edit(token.start(), token.end(), replacement)
+        parts.append(replacement)
         position = token.end()
     parts.append(text[position:])
     return "".join(parts)

@@ -31,3 +31,11 @@ class MissingAssetWarning(UserWarning):
 
 class MinifyWarning(UserWarning):
     """A minifier failed or would change a file's meaning; the file was passed through unminified."""
+
+
+class ImportCycleWarning(MissingAssetWarning):
+    """Stylesheets import each other; they are built anyway, as browsers load them (see import_cycles)."""
+
+
+class SourceEncodingWarning(UserWarning):
+    """A stylesheet is not valid in the encoding it declares (or UTF-8); its bytes are kept as they are."""

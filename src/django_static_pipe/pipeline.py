@@ -23,13 +23,14 @@ from urllib.parse import quote
 from django.core.exceptions import ImproperlyConfigured, SuspiciousFileOperation
 from django.utils.module_loading import import_string
 
-from . import locks, writer
-from .assemble import Fingerprint, assemble, fingerprint, strict_mode_runs
+from . import locks, sourcemaps, writer
+from .assemble import assemble, strict_mode_runs
 from .conf import pipe_settings
 from .exceptions import BundleError, MissingAssetError, MissingAssetWarning
 from .manifest import Manifest, get_manifest
 from .minify import minifier_for
 from .naming import content_stamp, mtime_stamp, slim_name, split_name
+from .products import Fingerprint, Product, fingerprint
 from .proxy import call_proxy
 from .sources import Source, is_local, normalize, remembering, resolve
 
@@ -58,6 +59,7 @@ class Built:
     segments: tuple[tuple[str, ...], ...] = ()
     # The manifest entry this was read from, written back as it is (no second serialization).
     stored: dict[str, Any] | None = field(default=None, compare=False, repr=False)
+    source_map: str | None = None  # the index map published beside a bundle joined without minifying
 
     @cached_property
     def sources(self) -> tuple[str, ...]:
@@ -230,16 +232,15 @@ def _produce(key: str, names: Sequence[str], slim: bool) -> tuple[Built, bool]:
         return _nested(name, nested_slim)
 
     product = assemble(sources, slim, nested)
-    data = product.data
-    if pipe_settings.stamp == "content":
-        assert data is not None  # assemble copies instead of linking when the name promises the content
-        stamp = content_stamp(data)
-    else:
-        stamp = mtime_stamp(max(mtime for _path, mtime, _size in product.fingerprints) / 1e9)
-    generate = _generator(pipe_settings.filename_generator, "DJANGO_STATIC_FILENAME_GENERATOR")
-    url_path = generate(split_name(base_name), stamp)
     anchor_folder = os.path.dirname(base_name)
     anchor = next((s for s in sources if os.path.dirname(s.name) == anchor_folder), sources[0])
+    map_path = None
+    if product.sections is not None:
+        product, map_path = _with_index_map(product, base_name, anchor)
+    data = product.data
+    stamp = product.stamp or _stamp(product)
+    generate = _generator(pipe_settings.filename_generator, "DJANGO_STATIC_FILENAME_GENERATOR")
+    url_path = generate(split_name(base_name), stamp)
     filepath = _output_path(url_path, anchor)
     new = False
     sizes = {path: size for path, _mtime, size in product.fingerprints}  # stat()ed when read
@@ -257,8 +258,42 @@ def _produce(key: str, names: Sequence[str], slim: bool) -> tuple[Built, bool]:
         source_bytes=sum(sizes[source.path] for source in sources),
         refs=tuple(dict.fromkeys(refs)),
         size=size,
+        source_map=map_path,
     )
     return built, new
+
+
+def _stamp(product: Product) -> str:
+    if pipe_settings.stamp == "content":
+        assert product.data is not None  # assemble copies instead of linking when the name promises the content
+        return content_stamp(product.data)
+    return mtime_stamp(max(mtime for _path, mtime, _size in product.fingerprints) / 1e9)
+
+
+def stamped_path(name: str, slim: bool, stamp: str) -> str:
+    """The URL path ``name`` is written under with ``stamp`` (set for an @import cycle's members)."""
+    generate = _generator(pipe_settings.filename_generator, "DJANGO_STATIC_FILENAME_GENERATOR")
+    return generate(split_name(_output_name([name], slim)), stamp)
+
+
+def _with_index_map(product: Product, base_name: str, anchor: Source) -> tuple[Product, str]:
+    """Publish the index source map of a bundle joined without minifying (stamped on its own, so the
+    bundle's comment can name it before the bundle's stamp is known); the bundle ends with that comment."""
+    assert product.data is not None and product.sections is not None
+    map_product = Product(
+        data=sourcemaps.dump_map(sourcemaps.index_map(product.sections)), fingerprints=product.fingerprints
+    )
+    generate = _generator(pipe_settings.filename_generator, "DJANGO_STATIC_FILENAME_GENERATOR")
+    url_path = generate(split_name(base_name + ".map"), _stamp(map_product))
+    map_path = _output_path(url_path, anchor)
+    assert map_product.data is not None
+    new = not _output_intact(map_path, len(map_product.data))
+    if new:
+        writer.write_output(map_path, map_product.data, link_to=None, kinds=pipe_settings.precompress)
+    sources = tuple(dict.fromkeys(path for path, _mtime, _size in product.fingerprints))
+    url = call_proxy(local_url_for(url_path), new=new, checked=True, filepath=map_path, sources=sources)
+    comment = sourcemaps.map_comment_for(split_name(base_name)[1], url)
+    return replace(product, data=product.data + b"\n" + comment.encode("utf-8"), sections=None), map_path
 
 
 def _output_intact(filepath: str, size: int) -> bool:
@@ -308,6 +343,7 @@ def to_entry(built: Built, manifest: Manifest) -> dict[str, Any]:
         "refs": list(built.refs),
         "size": built.size,
         **({"segments": [list(segment) for segment in built.segments]} if built.segments else {}),
+        **({"map": manifest.to_stored_path(built.source_map)} if built.source_map else {}),
     }
 
 
@@ -324,12 +360,15 @@ def _from_entry(key: str, entry: dict[str, Any], manifest: Manifest) -> Built:
         size=int(entry.get("size", -1)),
         stored=entry,
         segments=tuple(tuple(segment) for segment in entry.get("segments", ())),
+        source_map=manifest.from_stored_path(entry["map"]) if entry.get("map") else None,
     )
 
 
 def _remove_replaced(previous: Built, built: Built) -> None:
     if previous.filepath and previous.filepath != built.filepath and previous.filepath not in built.sources:
         removed = writer.remove_output(previous.filepath)
+        if previous.source_map and previous.source_map != built.source_map:
+            removed += writer.remove_output(previous.source_map)
         if removed:
             logger.info("django-static-pipe: %s changed; removed %s", previous.key, ", ".join(removed))
 
