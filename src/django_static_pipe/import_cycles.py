@@ -211,7 +211,7 @@ def build(
         outputs: dict[str, bytes] = {}
         for node, name in ordered:
             first = member(node, name, group)
-            outputs[name] = charsets.encode(first.rewrite(), first.raw)
+            outputs[name] = charsets.encode(first.rewrite().strip("\n"), first.raw)  # as _join writes it
             group.fingerprints.extend(first.fingerprints)
         group.stamp = group_stamp(pipe_settings.stamp, outputs, group.fingerprints)
         for node, name in ordered:

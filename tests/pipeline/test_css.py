@@ -81,7 +81,8 @@ def test_an_import_cycle_names_its_files_and_the_page_renders(site):
     with pytest.warns(ImportCycleWarning, match=r"/css/cycle-a\.css → /css/cycle-b\.css → /css/cycle-a\.css"):
         url = site.render('{% staticfile "/css/cycle-a.css" %}')
     assert site.output(url).read_text() == f'@import url("cycle-b.{T0}.css");\n.a {{ color: blue; }}'
-    assert site.output(f"/css/cycle-b.{T0}.css").read_text() == f'@import url("cycle-a.{T0}.css");\n.b {{ color: green; }}'
+    other = site.output(f"/css/cycle-b.{T0}.css").read_text()
+    assert other == f'@import url("cycle-a.{T0}.css");\n.b {{ color: green; }}'
 
 
 def test_non_ascii_css_gets_a_charset_rule(site):

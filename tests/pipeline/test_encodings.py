@@ -13,7 +13,11 @@ from django_static_pipe.exceptions import MinifyWarning, SourceEncodingWarning
 from tests.conftest import T0
 
 # A script saved in Latin-1, as django-compressor's nonasc-latin1.js is.
-LATIN1_JS = b'// \xa9 2009 J\xfcrgen\nvar greeting = "Gr\xfc\xdf Gott, caf\xe9 cr\xe8me";\nfunction f ( x ) {\n  return x ;\n}\n'
+LATIN1_JS = (
+    b"// \xa9 2009 J\xfcrgen\n"
+    b'var greeting = "Gr\xfc\xdf Gott, caf\xe9 cr\xe8me";\n'
+    b"function f ( x ) {\n  return x ;\n}\n"
+)
 # A stylesheet saved in Latin-1 that does not say so (the issue's example).
 LATIN1_CSS = b'a:before { content : "\xdcberstr\xedng" ; }\n'
 
@@ -92,7 +96,7 @@ def test_a_charset_browsers_know_is_transcoded_to_utf8(site):
 
 
 def test_utf16_stylesheet_with_a_byte_order_mark_is_transcoded(site):
-    site.write("/css/wide.css", "\ufeff.w::after { content: \"ß\" }".encode("utf-16-le"))
+    site.write("/css/wide.css", '\ufeff.w::after { content: "ß" }'.encode("utf-16-le"))
     url = site.render('{% slimfile "/css/wide.css" %}')
     assert site.output(url).read_bytes() == '@charset "UTF-8";\n.w::after{content:"ß"}'.encode()
 

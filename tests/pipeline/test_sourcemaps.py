@@ -82,8 +82,10 @@ def test_under_a_prefix_and_media_url_the_comment_names_the_published_map(site, 
     site.write("/js/app.js", APP_JS)
     site.write("/js/app.js.map", json.dumps(APP_MAP))
     url = site.render('{% staticfile "/js/app.js" %}')
-    assert site.output(f"/js/app.{T0}.js").read_text().endswith(
-        f"//# sourceMappingURL=https://static.example.com/cache-forever/js/app.js.{T0}.map\n"
+    assert (
+        site.output(f"/js/app.{T0}.js")
+        .read_text()
+        .endswith(f"//# sourceMappingURL=https://static.example.com/cache-forever/js/app.js.{T0}.map\n")
     )
     assert url == f"https://static.example.com/cache-forever/js/app.{T0}.js"
     published = json.loads(site.output(f"/js/app.js.{T0}.map").read_text())
@@ -94,7 +96,8 @@ def test_a_stylesheets_map_is_stamped_and_named(site):
     site.write("/css/site.css", SITE_CSS)
     site.write("/css/site.css.map", json.dumps(SITE_MAP))
     url = site.render('{% staticfile "/css/site.css" %}')
-    assert site.output(url).read_text() == f".site {{\n  color: red;\n}}\n/*# sourceMappingURL=/css/site.css.{T0}.map */"
+    expected = f".site {{\n  color: red;\n}}\n/*# sourceMappingURL=/css/site.css.{T0}.map */"
+    assert site.output(url).read_text() == expected
     assert json.loads(site.output(f"/css/site.css.{T0}.map").read_text())["sources"] == ["/scss/site.scss"]
 
 
