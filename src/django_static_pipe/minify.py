@@ -23,7 +23,7 @@ from django.utils.module_loading import import_string
 
 from .conf import pipe_settings
 from .exceptions import MinifyWarning
-from .minify_guards import js_trap, repair_css
+from .minify_guards import RESCAN_BUDGET, js_trap, repair_css, rescan_work
 from .sourcemaps import without_map_comment
 
 logger = logging.getLogger("django_static_pipe")
@@ -141,7 +141,15 @@ def guess_format(text: str) -> str:
 
 
 def minify_content(kind: str, text: str) -> str:
-    """Minify inline template content of ``kind`` (``css``, ``js`` or ``html``)."""
+    """Minify inline template content of ``kind`` (``css``, ``js`` or ``html``).
+
+    Inline content can hold a template's variables, so it may be anybody's text: text that would keep
+    rjsmin or rcssmin busy for minutes (tokens that never close) is passed through with a warning.
+    Files are the site's own and are not checked, which would slow every build.
+    """
     if kind == "html":
         return minify_html(text)
+    work = rescan_work(text, script=kind == "js")
+    if work > RESCAN_BUDGET:
+        return _unminified(text, f"inline {kind} content has tokens that never close ({work} scan steps)").strip()
     return minify("." + kind, text, f"inline {kind} content").strip()

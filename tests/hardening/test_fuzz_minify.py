@@ -53,12 +53,12 @@ def test_hostile_input_never_kills_the_process():
 @pytest.mark.slow
 def test_hostile_input_never_kills_the_process_many_seeds():
     totals = {"cases": 0, "source_bytes": 0, "seconds": 0.0}
-    for seed in range(100, 104):
-        summary = _check(run_child(seed=seed, cases=3000), seed)
+    for seed in range(100, 103):
+        summary = _check(run_child(seed=seed, cases=2000), seed)
         for key in totals:
             totals[key] += summary[key]  # type: ignore[operator]
-    assert totals["cases"] == 12000
-    record("fuzz minify", seeds=4, **totals)
+    assert totals["cases"] == 6000
+    record("fuzz minify", seeds=3, **totals)
 
 
 def test_the_child_does_report_a_segfault():

@@ -154,3 +154,21 @@ def test_the_offline_check_reads_an_unknown_charset_without_failing(site):
     found = Found(uses={(use.names, use.slim): use})
     problems = offline.check_all(found)  # raised LookupError before
     assert problems == ["t.html:1: /css/odd.css references '../img/gone.png', which does not exist"]
+
+
+@pytest.mark.parametrize("unit", ['"\\', "`\\", "/[", "/*!"])
+def test_inline_content_that_would_keep_the_minifier_busy_for_minutes_is_passed_through(site, unit):
+    # rjsmin rescans a token that never closes from every later start: 150 KB of '"\' took it ~25 s.
+    text = unit * (150_000 // len(unit))
+    with pytest.warns(MinifyWarning, match="tokens that never close"):
+        out = site.render('{% slimcontent "js" %}{{ value|safe }}{% endslimcontent %}', value=text)
+    assert out == text
+
+
+def test_the_rescan_estimate_of_valid_code_is_small():
+    from django_static_pipe.minify_guards import RESCAN_BUDGET, rescan_work
+
+    valid = 'var s = "a\\"b", t = `x${y}`, r = /[/"]+/g; /* c */ // d\n' * 5000
+    assert rescan_work(valid, script=True) < RESCAN_BUDGET / 1000
+    assert rescan_work('"\\' * 20_000, script=True) > RESCAN_BUDGET
+    assert rescan_work("/*!" * 20_000, script=False) > RESCAN_BUDGET
