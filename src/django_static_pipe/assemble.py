@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core.exceptions import SuspiciousFileOperation
 
-from . import charsets, css, import_cycles, linemap, sourcemaps
+from . import charsets, css, jsrefs, linemap, sourcemaps, webmanifest
 from .conf import pipe_settings
 from .exceptions import BundleError, ImportCycleWarning
 from .map_assets import (
@@ -31,17 +31,13 @@ from .map_assets import (
 from .minify import minifier_for, minify
 from .minify_guards import is_strict_script
 from .naming import is_minified_name, split_name
-from .products import (
-    Fingerprint,
-    NestedBuilder,
-    Product,
-    fingerprint,
-    read_source,
-    source_url,
-    warn_encoding,
-    warn_missing,
-)
-from .sources import Source, resolve
+from .products import Fingerprint as Fingerprint  # the pipeline's modules take these from here
+from .products import NestedBuilder as NestedBuilder
+from .products import Product as Product
+from .products import fingerprint as fingerprint
+from .products import read_source, source_url, warn_encoding, warn_missing
+from .references import splice, stamped_url
+from .sources import Source, locate, resolve
 
 logger = logging.getLogger("django_static_pipe")
 
@@ -61,10 +57,10 @@ _import_stack = _ImportStack()
 class _CssMember:
     """One CSS source being processed; collects the fingerprints of what it references.
 
-    ``single``: the member is an output of its own (a file built alone, or imported as a file), so it
-    may be part of an ``@import`` cycle (:mod:`django_static_pipe.import_cycles`). Without
+    ``single``: the member is an output of its own (its map comment names its published map). Without
     ``keep_imports`` (a later member of a combined file) imports are written in place, and an import
-    of a file already being written in place is left out, as browsers leave it out.
+    of a file already being written in place is left out, as browsers leave it out (an ``@import``
+    cycle between files of their own is :mod:`django_static_pipe.cycles`'s).
     """
 
     def __init__(
@@ -84,18 +80,12 @@ class _CssMember:
         self.single = single
         self.track_lines = track_lines
         self.fingerprints: list[Fingerprint] = []
-        self.group: import_cycles.Group | None = None
-        self.stamp: str | None = None
         self.raw = False
         self.origins: list[linemap.Origin] = []
         self.contents: dict[str, str] = {}  # source URL → text, for the sourcesContent of an index map
         self.own_map: dict[str, Any] | None = None
         self._edits: list[tuple[linemap.Edit, bool]] = []  # and whether the replacement is raw text
         self._pending: tuple[tuple[linemap.Origin | None, ...], bool] | None = None
-
-    @property
-    def node(self) -> import_cycles.Node:
-        return (self.source.path, self.slim)
 
     def _missing_url(self, ref: css.Reference) -> str:
         return pipe_settings.media_url + ref.path + ref.suffix
@@ -110,21 +100,6 @@ class _CssMember:
             )
             return False
 
-    def _member_url(self, found: Source, slim: bool, ref: css.Reference) -> str | None:
-        """A stylesheet's URL when it is a member of this one's cycle; None when it is built as usual.
-
-        Raises :class:`import_cycles.CycleFound` when it is being built further up (a new cycle).
-        """
-        target = (found.path, slim)
-        if self.group is not None and target in self.group.names:
-            if self.group.stamp is None:  # the pass that decides the stamp: as written
-                return ref.written
-            from .pipeline import stamped_path
-
-            return self.group.url_between(self.node, target, stamped_path) + ref.suffix
-        import_cycles.check(target, ref.path)
-        return None
-
     def on_url(self, ref: css.Reference) -> str:
         found = self._lookup(ref)
         if found is False:
@@ -132,11 +107,6 @@ class _CssMember:
         if found is None:
             warn_missing(f"{self.source.name} references {ref.written!r}, which does not exist; kept as {ref.path}.")
             return self._missing_url(ref)
-        assert isinstance(found, Source)
-        if split_name(found.name)[1].lower() == ".css":
-            member_url = self._member_url(found, False, ref)
-            if member_url is not None:
-                return member_url
         url, fingerprints = self.nested(ref.path, False)
         self.fingerprints.extend(fingerprints)
         return url + ref.suffix
@@ -150,12 +120,9 @@ class _CssMember:
             return css.import_rule(self._missing_url(ref), media)
         assert isinstance(found, Source)
         if self.keep_imports:
-            url = self._member_url(found, self.slim, ref)
-            if url is None:
-                url, fingerprints = self.nested(ref.path, self.slim)
-                self.fingerprints.extend(fingerprints)
-                url += ref.suffix
-            return css.import_rule(url, media)
+            url, fingerprints = self.nested(ref.path, self.slim)
+            self.fingerprints.extend(fingerprints)
+            return css.import_rule(url + ref.suffix, media)
         if found.path in _import_stack.paths:
             warn_missing(
                 f"@import cycle: {_cycle_names(found.path)} → {found.name}; {self.source.name}'s import of "
@@ -181,27 +148,6 @@ class _CssMember:
 
     def process(self) -> str:
         """The member's CSS with references replaced, minified when slim (unless ``*.min.css``)."""
-        if not self.single:
-            return self._process()
-        self.group = import_cycles.group_of(self.node)
-        if self.group is not None:  # built as a member of a cycle, from its first member's build
-            return self._process()
-        try:
-            with import_cycles.building(self.node, self.source.name):
-                return self._process()
-        except import_cycles.CycleFound as found:
-            if found.node != self.node:
-                raise
-            cycle = found.names
-        final, text = import_cycles.build(self.node, self.source, cycle, self._cycle_member, self.nested)
-        self.fingerprints, self.stamp, self.raw = final.fingerprints, final.stamp, final.raw
-        return text
-
-    def rewrite(self) -> str:
-        """The member's text (of a cycle's member: the pass its group is in)."""
-        return self._process()
-
-    def _process(self) -> str:
         data, own = read_source(self.source)
         self.fingerprints.append(own)
         decoded = charsets.decode_stylesheet(data)
@@ -228,8 +174,6 @@ class _CssMember:
         text = self._map_comment(text)
         if self.slim and not is_minified_name(self.source.name):
             text = minify(".css", text, self.source.name, raw=self.raw)
-        if self.group is not None and self.group.stamp is not None:
-            self.fingerprints, self.stamp = list(self.group.fingerprints), self.group.stamp
         return text
 
     def _one_kind(self, source_text: str) -> str:
@@ -258,13 +202,6 @@ class _CssMember:
             self.own_map = member_map(self.source.name, comment.url, self.fingerprints)
         return text[: comment.start] + text[comment.end :]
 
-    def _cycle_member(self, node: import_cycles.Node, name: str, group: import_cycles.Group) -> _CssMember:
-        source = self.source if node == self.node else resolve(name)
-        assert source is not None  # found by _edges a moment ago
-        member = _CssMember(source, node[1], self.nested, keep_imports=True, single=True)
-        member.group = group
-        return member
-
 
 def _wrapper_lines(media: str) -> tuple[int, int]:
     """Lines that :func:`css.wrap_import_conditions` adds before and after the CSS it wraps."""
@@ -285,7 +222,6 @@ def assemble_css(members: Sequence[Source], slim: bool, nested: NestedBuilder) -
     maps = not single and not slim and pipe_settings.source_maps
     parts: list[Part] = []
     fingerprints: list[Fingerprint] = []
-    stamp = None
     for index, source in enumerate(members):
         member = _CssMember(source, slim, nested, keep_imports=index == 0, single=single, track_lines=maps)
         processed = member.process()
@@ -296,22 +232,49 @@ def assemble_css(members: Sequence[Source], slim: bool, nested: NestedBuilder) -
             Part(source.name, text, member.raw, origins, member.contents, member.own_map if not lead else None)
         )
         fingerprints.extend(member.fingerprints)
-        stamp = member.stamp
     raw = any(part.raw for part in parts)
     prefix = UTF8_CHARSET_RULE if not raw and not all(part.text.isascii() for part in parts) else ""
     data, lines = join_parts(parts, CSS_SEPARATOR, prefix)
     sections = sections_of(parts, lines) if maps else None
-    return Product(data=data, fingerprints=fingerprints, stamp=stamp if single else None, sections=sections)
+    return Product(data=data, fingerprints=fingerprints, sections=sections)
 
 
 _UTF8_BOM = "\ufeff"
 
 
-def assemble_text(members: Sequence[Source], extension: str, slim: bool) -> Product:
+def rewrite_module_specifiers(
+    text: str, source: Source, slim: bool, nested: NestedBuilder, fingerprints: list[Fingerprint]
+) -> str:
+    """Static ``import``/``export … from`` and literal ``import()`` specifiers that name local files
+    become those files' stamped URLs, so a script keeps finding its modules under the prefix (a
+    classic script's dynamic imports resolve against its own URL too, as in a module)."""
+    edits = []
+    for specifier in jsrefs.specifiers(text):
+        if not specifier.value.startswith(("./", "../", "/")) and "://" not in specifier.value:
+            continue  # a bare specifier ("lodash") is for an import map to resolve
+        try:
+            located = locate(specifier.value, base=source.name, decode=True)
+        except SuspiciousFileOperation as exc:
+            logger.warning(
+                "django-static-pipe: %s imports %r, which was refused: %s", source.name, specifier.value, exc
+            )
+            continue
+        if located is None:
+            continue
+        url = stamped_url(
+            located, origin=source.name, written=specifier.value, slim=slim, nested=nested, fingerprints=fingerprints
+        )
+        if url is not None:
+            edits.append((specifier.start, specifier.end, jsrefs.quoted_for_js(url, specifier.quote)))
+    return splice(text, edits) if edits else text
+
+
+def assemble_text(members: Sequence[Source], extension: str, slim: bool, nested: NestedBuilder) -> Product:
     """JS (or another minifiable text type): each member minified on its own, then joined.
 
-    A member's map comment is dropped (minified or joined, the text is not what its map describes);
-    joined without minifying, each member gets a section of the index map published beside the file.
+    A file of its own that is not minified keeps its map, published under a stamped name; otherwise
+    a member's map comment is dropped (minified or joined, the text is not what its map describes),
+    and joined without minifying, each member gets a section of the index map published beside it.
     """
     script = extension in (".js", ".mjs")
     maps = script and len(members) > 1 and not slim and pipe_settings.source_maps
@@ -322,12 +285,19 @@ def assemble_text(members: Sequence[Source], extension: str, slim: bool) -> Prod
         fingerprints.append(own)
         decoded = charsets.decode_script(data)
         text = decoded.text
+        if script:
+            text = rewrite_module_specifiers(text, source, slim, nested, fingerprints)
+        elif extension == webmanifest.EXTENSION:
+            text = webmanifest.rewrite(text, source, slim, nested, fingerprints)
+        minified = slim and not is_minified_name(source.name)
         own_map = None
         comment = sourcemaps.find_map_comment(text) if script and sourcemaps.MARKER in text else None
-        if comment is not None:
+        if comment is not None and len(members) == 1 and not minified and pipe_settings.source_maps:
+            text = published_map_comment(text, comment, source.name, nested, fingerprints)
+        elif comment is not None:
             own_map = member_map(source.name, comment.url, fingerprints) if maps else None
             text = text[: comment.start] + text[comment.end :]
-        if slim and not is_minified_name(source.name):
+        if minified:
             text = minify(extension, text, source.name, raw=decoded.raw)
         url = source_url(source.name)
         origins = linemap.lines_of(url, text) if maps else []
@@ -358,8 +328,9 @@ def assemble(members: Sequence[Source], slim: bool, nested: NestedBuilder) -> Pr
         )
     source = members[0]
     minifies = slim and not is_minified_name(source.name) and minifier_for(extension) is not None
-    if len(members) > 1 or minifies:
-        return assemble_text(members, extension, slim)
+    rewritten = extension == webmanifest.EXTENSION or (extension in (".js", ".mjs") and _has_module_syntax(source))
+    if len(members) > 1 or minifies or rewritten:
+        return assemble_text(members, extension, slim, nested)
     if pipe_settings.source_maps:
         if extension in (".js", ".mjs") and ends_with_map_comment(source):
             return script_with_published_map(source, nested)
@@ -372,6 +343,11 @@ def assemble(members: Sequence[Source], slim: bool, nested: NestedBuilder) -> Pr
         return Product(data=None, link_to=source.path, fingerprints=[fingerprint(source.path)])
     data, own = read_source(source)
     return Product(data=data, fingerprints=[own])
+
+
+def _has_module_syntax(source: Source) -> bool:
+    data, _own = read_source(source)
+    return bool(jsrefs.specifiers(charsets.decode_script(data).text))
 
 
 def strict_mode_runs(members: Sequence[Source]) -> list[list[int]]:

@@ -161,6 +161,6 @@ def why_raw(name: str, decoded: SourceText) -> str:
     else:
         said = "is not valid UTF-8 and declares no other encoding"
     return (
-        f"django-static-pipe: {name} {said}; its bytes are kept exactly as they are. Save it as UTF-8, "
+        f"{name} {said}; its bytes are kept exactly as they are. Save it as UTF-8, "
         'or start it with the @charset rule of its real encoding (such as @charset "ISO-8859-1";).'
     )

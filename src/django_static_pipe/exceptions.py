@@ -34,7 +34,8 @@ class MinifyWarning(UserWarning):
 
 
 class ImportCycleWarning(MissingAssetWarning):
-    """Stylesheets import each other; they are built anyway, as browsers load them (see import_cycles)."""
+    """Stylesheets ``@import`` each other: browsers ignore the repeated import; the files are stamped
+    together and each names the other's stamped URL."""
 
 
 class SourceEncodingWarning(UserWarning):

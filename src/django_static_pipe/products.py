@@ -11,8 +11,9 @@ import os
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from urllib.parse import urljoin
 
-from . import css
+from . import css, places
 from .conf import pipe_settings
 from .exceptions import AssetTooLargeError, MissingAssetWarning, SourceEncodingWarning
 from .sourcemaps import Section
@@ -33,7 +34,6 @@ class Product:
     data: bytes | None
     link_to: str | None = None
     fingerprints: list[Fingerprint] = field(default_factory=list)
-    stamp: str | None = None  # one stamp for every member of an @import cycle (see import_cycles)
     # A bundle joined without minifying: one section per member, for the index map published beside it.
     sections: list[Section] | None = None
 
@@ -70,22 +70,28 @@ def fingerprint(path: str) -> Fingerprint:
 
 
 def warn_missing(what: str, category: type[Warning] = MissingAssetWarning) -> None:
-    message = f"django-static-pipe: {what}"
+    message = f"django-static-pipe: {places.prefix()}{what}"
     logger.warning(message)
     warnings.warn(message, category, stacklevel=4)
 
 
 def source_url(name: str) -> str:
-    """Where a source is served when nothing is produced: the URL a map names it by."""
-    return pipe_settings.media_url + "/" + name.lstrip("/")
+    """Where a source is served when nothing is produced (as a page without this app names it): the
+    URL a source map gives it."""
+    if pipe_settings.media_roots is None and pipe_settings.static_url:
+        return urljoin(pipe_settings.static_url, name.lstrip("/"))  # names are staticfiles names
+    from .built import original_url  # built imports assemble, which imports this module
+
+    return original_url("/" + name.lstrip("/"))
 
 
 def map_source_url(written: str, map_name: str) -> str | None:
     """A map's source made absolute against the map's original location (None: not local, kept)."""
     ref = css.resolve_reference(written, map_name)
-    return None if ref is None else pipe_settings.media_url + ref.path + ref.suffix
+    return None if ref is None else source_url(ref.path) + ref.suffix
 
 
-def warn_encoding(message: str) -> None:
+def warn_encoding(what: str) -> None:
+    message = f"django-static-pipe: {places.prefix()}{what}"
     logger.warning(message)
     warnings.warn(message, SourceEncodingWarning, stacklevel=5)

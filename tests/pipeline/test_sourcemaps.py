@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from django_static_pipe import pipeline
+from django_static_pipe import produce
 from django_static_pipe.exceptions import MissingAssetWarning
 from tests.conftest import T0
 
@@ -340,7 +340,7 @@ def test_the_comment_scanner_takes_the_last_comment_standing_on_its_line():
 def test_the_index_map_is_built_once_per_bundle(site):
     site.write("/js/a1.js", A_JS)
     site.write("/js/b1.js", B_JS)
-    before = pipeline.outputs_produced
+    before = produce.outputs_produced
     site.render('{% staticfile "/js/a1.js; /js/b1.js" %}')
     site.render('{% staticfile "/js/a1.js; /js/b1.js" %}')
-    assert pipeline.outputs_produced - before == 1
+    assert produce.outputs_produced - before == 1
