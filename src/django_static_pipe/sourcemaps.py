@@ -57,7 +57,7 @@ def find_map_comment(text: str) -> MapComment | None:
         if match is not None and match.end() > at:
             group = "line" if match.group("line") is not None else "block"
             return MapComment(line_start, match.end(), match.start(group), match.end(group), match.group(group))
-        search_end = at
+        search_end = line_start  # the comment must start its line: the rest of this one cannot hold it
 
 
 def map_references(text: str) -> Iterator[tuple[tuple[int, int], str]]:

@@ -47,7 +47,7 @@ def _check(result: subprocess.CompletedProcess[str], seed: int) -> dict[str, obj
 def test_hostile_input_never_kills_the_process():
     summary = _check(run_child(seed=13, cases=600), 13)
     assert summary["cases"] == 600
-    record("fuzz minify", quick=summary)
+    record("fuzz_minify", quick=summary)
 
 
 @pytest.mark.slow
@@ -58,7 +58,7 @@ def test_hostile_input_never_kills_the_process_many_seeds():
         for key in totals:
             totals[key] += summary[key]  # type: ignore[operator]
     assert totals["cases"] == 6000
-    record("fuzz minify", seeds=3, **totals)
+    record("fuzz_minify", many={"seeds": 3, **totals})
 
 
 def test_the_child_does_report_a_segfault():

@@ -344,3 +344,24 @@ def test_the_index_map_is_built_once_per_bundle(site):
     site.render('{% staticfile "/js/a1.js; /js/b1.js" %}')
     site.render('{% staticfile "/js/a1.js; /js/b1.js" %}')
     assert produce.outputs_produced - before == 1
+
+
+def test_the_scanner_reads_a_line_full_of_markers_once():
+    from django_static_pipe import sourcemaps
+
+    hostile = "x = 1; " + "sourceMappingURL=" * 200_000 + "\n//# sourceMappingURL=real.map"
+    assert sourcemaps.find_map_comment(hostile).url == "real.map"
+    calls = []
+    original = sourcemaps._COMMENT
+
+    class Counting:
+        def match(self, text, position):
+            calls.append(position)
+            return original.match(text, position)
+
+    sourcemaps._COMMENT = Counting()  # type: ignore[assignment]
+    try:
+        assert sourcemaps.find_map_comment("sourceMappingURL=" * 200_000) is None
+    finally:
+        sourcemaps._COMMENT = original
+    assert calls == [0]  # one try for the one line, not one per marker
