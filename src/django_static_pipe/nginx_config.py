@@ -76,10 +76,10 @@ class NginxOptions:
     static_root: str = ""
     #: The static storage writes hashed names (a Manifest storage): those are cached forever.
     static_hashed: bool = False
-    #: FileSystemStorage: MEDIA_URL is served from this folder. Empty: ``media_url`` goes to Django.
+    #: FileSystemStorage: ``media_url`` is served from this folder. Empty: ``media_url`` is left to Django.
     media_root: str = ""
-    #: GridFS: nginx caches the view's answers under ``media_url``.
-    media_cache: bool = False
+    #: GridFS: the URL path of the view, which nginx puts its cache in front of.
+    gridfs_url: str = ""
     media_cache_size: str = "1g"
     #: ``brotli on`` for what Django sends (ngx_brotli's filter module).
     brotli_filter: bool = False
@@ -167,28 +167,24 @@ def _static(options: NginxOptions) -> str:
     )
 
 
-def _media(options: NginxOptions) -> str:
-    if options.media_root:
-        types = "".join(f"        {kind} {extensions};\n" for kind, extensions in INLINE_MEDIA_TYPES.items())
-        return _fill(
-            "media_files.conf",
-            {
-                "MEDIA_URL": options.media_url,
-                "MEDIA_URL_RE": regex_literal(options.media_url),
-                "MEDIA_ROOT": _folder(options.media_root),
-                "INLINE_TYPES": types,
-            },
-        )
-    if options.media_cache:
-        return _fill(
-            "media_gridfs.conf",
-            {
-                "MEDIA_URL": options.media_url,
-                "UPSTREAM_NAME": UPSTREAM_NAME,
-                "PROXY_HEADERS": _indent(PROXY_HEADERS, 4),
-            },
-        )
-    return ""
+def _media_files(options: NginxOptions) -> str:
+    types = "".join(f"        {kind} {extensions};\n" for kind, extensions in INLINE_MEDIA_TYPES.items())
+    return _fill(
+        "media_files.conf",
+        {
+            "MEDIA_URL": options.media_url,
+            "MEDIA_URL_RE": regex_literal(options.media_url),
+            "MEDIA_ROOT": _folder(options.media_root),
+            "INLINE_TYPES": types,
+        },
+    )
+
+
+def _media_gridfs(options: NginxOptions) -> str:
+    return _fill(
+        "media_gridfs.conf",
+        {"MEDIA_URL": options.gridfs_url, "UPSTREAM_NAME": UPSTREAM_NAME, "PROXY_HEADERS": _indent(PROXY_HEADERS, 4)},
+    )
 
 
 def locations(options: NginxOptions) -> str:
@@ -197,8 +193,10 @@ def locations(options: NginxOptions) -> str:
     parts = [_stamped(options)]
     if options.static_url and options.static_root:
         parts.append(_static(options))
-    if options.media_url:
-        parts.append(_media(options))
+    if options.media_url and options.media_root:
+        parts.append(_media_files(options))
+    if options.gridfs_url:
+        parts.append(_media_gridfs(options))
     parts.append(_fill("proxy.conf", {"UPSTREAM_NAME": UPSTREAM_NAME, "PROXY_HEADERS": _indent(PROXY_HEADERS, 4),
                                       "COMPRESS": _compress(options)}))  # fmt: skip
     return "".join(part for part in parts if part)
@@ -217,9 +215,9 @@ def http_part(options: NginxOptions) -> str:
     """What :func:`locations` needs at the ``http { }`` level: status maps, the upstream, the media cache."""
     media = ""
     if options.media_url and options.media_root:
-        media = _fill("http_media_files.conf", {})
-    elif options.media_url and options.media_cache:
-        media = _fill(
+        media += _fill("http_media_files.conf", {})
+    if options.gridfs_url:
+        media += _fill(
             "http_media_gridfs.conf",
             {"CACHE_PATH": run_path(options, "media-cache"), "CACHE_SIZE": options.media_cache_size},
         )

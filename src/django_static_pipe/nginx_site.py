@@ -47,7 +47,7 @@ def _static_location() -> tuple[str, str, bool] | None:
 
     try:
         storage = storages["staticfiles"]
-    except InvalidStorageError:
+    except (InvalidStorageError, ImproperlyConfigured):  # no staticfiles storage; a Manifest one without STATIC_ROOT
         return None
     if not isinstance(storage, FileSystemStorage) or not storage.base_location:
         return None
@@ -57,32 +57,34 @@ def _static_location() -> tuple[str, str, bool] | None:
     return url, os.path.abspath(storage.location), isinstance(storage, HashedFilesMixin)
 
 
-def _media_location() -> tuple[str, str, bool] | None:
-    """(MEDIA_URL, MEDIA_ROOT or "", cached?): files from disk for a FileSystemStorage, the GridFS view
-    behind nginx's cache for the storage the view serves; None when neither is local."""
+def _media_files() -> tuple[str, str] | None:
+    """(MEDIA_URL, MEDIA_ROOT) when the default storage is a FileSystemStorage with a folder of its own."""
     from django.core.files.storage import FileSystemStorage, InvalidStorageError, storages
 
     try:
         default = storages["default"]
     except InvalidStorageError:
-        default = None
-    if isinstance(default, FileSystemStorage) and default.base_location:
-        url = _local_url(str(default.base_url or ""))
-        if url is not None:
-            return url, os.path.abspath(default.location), False
+        return None
+    # An unset MEDIA_ROOT would make it the working folder: the project's own code. Never served.
+    if not isinstance(default, FileSystemStorage) or not default.base_location:
+        return None
+    url = _local_url(str(default.base_url or ""))
+    return (url, os.path.abspath(default.location)) if url else None
+
+
+def _gridfs_url() -> str | None:
+    """The URL path of the storage the GridFS view serves, when there is one on this host."""
+    from django.core.files.storage import InvalidStorageError, storages
+
     try:
         from .backends.gridfs import GridFSStorage
     except ImportError:  # pymongo is not installed: there is no GridFS storage to serve
         return None
     try:
-        gridfs = storages[pipe_settings.gridfs_storage_alias]
+        storage = storages[pipe_settings.gridfs_storage_alias]
     except InvalidStorageError:
         return None
-    if isinstance(gridfs, GridFSStorage):
-        url = _local_url(gridfs.base_url)
-        if url is not None:
-            return url, "", True
-    return None
+    return _local_url(storage.base_url) if isinstance(storage, GridFSStorage) else None
 
 
 def options_from_settings(**overrides: object) -> NginxOptions:
@@ -92,9 +94,10 @@ def options_from_settings(**overrides: object) -> NginxOptions:
     static = _static_location()
     if static:
         options.static_url, options.static_root, options.static_hashed = static
-    media = _media_location()
-    if media:
-        options.media_url, options.media_root, options.media_cache = media
+    files = _media_files()
+    if files:
+        options.media_url, options.media_root = files
+    options.gridfs_url = _gridfs_url() or ""
     brotli = overrides.pop("brotli", None)
     options.brotli = bool(find_module(BROTLI_STATIC_MODULE)) if brotli is None else bool(brotli)
     options.brotli_filter = bool(find_module(BROTLI_FILTER_MODULE)) if brotli is None else bool(brotli)
@@ -114,13 +117,15 @@ def validate(options: NginxOptions) -> None:
         _check_url(options.static_url, "STATIC_URL", "'/static/'")
     if options.media_url:
         _check_url(options.media_url, "MEDIA_URL", "'/media/'")
+    if options.gridfs_url:
+        _check_url(options.gridfs_url, "the GridFS storage's base_url (or MEDIA_URL)", "'/media/'")
     paths = {
         "DJANGO_STATIC_SAVE_PREFIX (or --root)": options.save_folder,
         "STATIC_ROOT": options.static_root,
         "MEDIA_ROOT": options.media_root,
         "--run-dir": options.run_dir,
         "--mime-types": options.mime_types,
-        **{"a module path": module for module in options.modules},
+        **{f"the module {module}": module for module in options.modules},
     }
     for setting, path in paths.items():
         if path and (not os.path.isabs(path) or UNSAFE_PATH_CHARACTERS.search(path)):
@@ -137,7 +142,8 @@ def validate(options: NginxOptions) -> None:
     for setting, url in [
         ("DJANGO_STATIC_NAME_PREFIX", options.name_prefix + "/"),
         ("STATIC_URL", options.static_url),
-        ("MEDIA_URL", options.media_url),
+        ("MEDIA_URL", options.media_url if options.media_root else ""),
+        ("the GridFS storage's base_url (or MEDIA_URL)", options.gridfs_url),
     ]:
         if url and url in seen:
             raise ImproperlyConfigured(

@@ -62,7 +62,8 @@ class Served:
         source.write_bytes(data)
         code = (
             "from django.core.files.base import ContentFile; from django.core.files.storage import storages\n"
-            f"storage = storages['default']\nname = storage.save({name!r}, ContentFile(open({str(source)!r}, 'rb').read()))\n"
+            f"storage = storages['default']\n"
+            f"name = storage.save({name!r}, ContentFile(open({str(source)!r}, 'rb').read()))\n"
             "print('URL=' + storage.url(name))"
         )
         try:
@@ -103,8 +104,8 @@ def serve_example(mongo_uri: str | None, *, run_dir: bool) -> Served:
             run_manage(EXAMPLE, served.env, *command, "--verbosity", "0")
         app_port = free_port()
         served.gunicorn = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "config.wsgi", "--chdir", str(EXAMPLE), "--bind", f"127.0.0.1:{app_port}",
-             "--workers", "2", "--timeout", "30", "--log-level", "warning"],
+            [sys.executable, "-m", "gunicorn", "config.wsgi", "--chdir", str(EXAMPLE),
+             "--bind", f"127.0.0.1:{app_port}", "--workers", "2", "--timeout", "30", "--log-level", "warning"],
             env=served.env,
         )  # fmt: skip
         if not wait_for_port("127.0.0.1", app_port, timeout=60, process=served.gunicorn):

@@ -32,7 +32,7 @@ NEVER_STORED: dict[str, tuple[int, list[tuple[str, str]]]] = {
     "410": (410, [("Cache-Control", "public, max-age=600")]),
     "301": (301, [("Cache-Control", "public, max-age=600"), ("Location", "/elsewhere")]),
     "302": (302, [("Cache-Control", "public, max-age=600"), ("Location", "/elsewhere")]),
-    "206-unasked": (206, [("Cache-Control", "public, max-age=600"), ("Content-Range", f"bytes 0-{len(BODY) - 1}/99999")]),
+    "206-unasked": (206, [("Cache-Control", "public, max-age=600"), ("Content-Range", f"bytes 0-{len(BODY) - 1}/1")]),
     "private": (200, [("Cache-Control", "private, max-age=600")]),
     "no-store": (200, [("Cache-Control", "no-store")]),
     "no-cache": (200, [("Cache-Control", "public, no-cache, max-age=600")]),
@@ -133,11 +133,10 @@ def test_never_stored(front, case):
 def test_the_view_never_sees_range_validators_or_encodings_so_it_always_sends_the_whole_file(front):
     url = "/media/stored/ranged.bin"
     before = len(front.view.seen_headers)
-    answer = front.get(url, Range="bytes=10-19", If_None_Match='"v0"', If_Modified_Since="Mon, 01 Jan 2024 00:00:00 GMT",
-                       Accept_Encoding="gzip, br")  # fmt: skip
+    validators = {"If_None_Match": '"v0"', "If_Modified_Since": "Mon, 01 Jan 2024 00:00:00 GMT"}
+    answer = front.get(url, Range="bytes=10-19", Accept_Encoding="gzip, br", **validators)
     assert (answer.status, answer.body) == (206, BODY[10:20])
     sent = front.view.seen_headers[before:]
     assert len(sent) == 1
     lowered = {name.lower() for name in sent[0]}
     assert not lowered & {"range", "if-range", "if-none-match", "if-modified-since", "accept-encoding"}, sent
-

@@ -75,10 +75,15 @@ def test_an_unset_media_root_is_never_served(project):
 
 
 def test_gridfs_media_goes_through_the_cache(project):
-    project.STORAGES = {**gridfs_storages(uri="mongodb://127.0.0.1:9/", database="x"), "staticfiles": MANIFEST["staticfiles"]}
+    project.STORAGES = {
+        **gridfs_storages(uri="mongodb://127.0.0.1:9/", database="x"),
+        "staticfiles": MANIFEST["staticfiles"],
+    }
     locations, _ = printed()
     media = locations.split("location ^~ /media/ {")[1].split("\n}\n")[0]
-    assert "proxy_pass http://django_static_pipe_upstream;" in media and "proxy_cache django_static_pipe_media;" in media
+    assert (
+        "proxy_pass http://django_static_pipe_upstream;" in media and "proxy_cache django_static_pipe_media;" in media
+    )
     assert "alias" not in media
     http, _ = printed("--http")
     assert 'proxy_cache_path "media-cache" levels=1:2 keys_zone=django_static_pipe_media:10m max_size=1g' in http

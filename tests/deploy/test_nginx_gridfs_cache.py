@@ -78,7 +78,11 @@ def test_range_requests_are_right_on_a_miss_and_on_a_hit(site):
     miss = site.get(url, Range="bytes=100-199")
     assert (miss.status, miss.header("X-Cache-Status")) == (206, "MISS")
     assert miss.body == data[100:200] and miss.header("Content-Range") == f"bytes 100-199/{len(data)}"
-    for wanted, expected in [("bytes=100-199", data[100:200]), ("bytes=-10", data[-10:]), ("bytes=199990-", data[199990:])]:
+    for wanted, expected in [
+        ("bytes=100-199", data[100:200]),
+        ("bytes=-10", data[-10:]),
+        ("bytes=199990-", data[199990:]),
+    ]:
         hit = site.get(url, Range=wanted)
         assert (hit.status, hit.header("X-Cache-Status"), hit.body) == (206, "HIT", expected), wanted
     assert site.get(url, Range=f"bytes={len(data)}-").status == 416
