@@ -39,7 +39,10 @@ class Nginx:
     def start(self) -> Nginx:
         binary = nginx_binary()
         if binary is None:
-            raise RuntimeError("nginx is not installed: apt-get install nginx-light libnginx-mod-http-brotli-static")
+            raise RuntimeError(
+                "nginx is not installed: apt-get install nginx-light libnginx-mod-http-brotli-static "
+                "libnginx-mod-http-brotli-filter"
+            )
         with open(os.path.join(self.run_dir, "stderr.log"), "ab") as stderr:
             self.process = subprocess.Popen(
                 [binary, "-p", self.run_dir + "/", "-c", self.config_path, "-g", "daemon off; master_process on;"],

@@ -33,6 +33,7 @@ class Command(BaseCommand):
             help="folder for nginx's pid, logs, temporary files and the media cache; created if missing "
             "(default: relative paths, under the folder given to `nginx -p`)",
         )
+        parser.add_argument("--mime-types", help="with --full: nginx's mime.types (default /etc/nginx/mime.types)")
         parser.add_argument("--media-cache-size", help="most disk the GridFS media cache may use (default 1g)")
         parser.add_argument(
             "--brotli",
@@ -62,6 +63,7 @@ class Command(BaseCommand):
             "upstream": options["upstream"],
             "run_dir": run_dir,
             "media_cache_size": options["media_cache_size"],
+            "mime_types": options["mime_types"],
         }
         if options["brotli"] != "auto":
             overrides["brotli"] = options["brotli"] == "on"
