@@ -45,9 +45,17 @@ def check_config(config: str, binary: str | None = None, keep: bool = False) -> 
 
 
 def make_run_dir(path: str) -> bool:
-    """Create the run-time folder (and its parents) if missing; True if it was created. nginx's
-    workers only pass through it (mode 0755): nginx makes its own folders inside for them."""
+    """Create the run-time folder (and missing parents) if missing; True if it was created. Each
+    folder made is mode 0755 whatever the umask: nginx's workers must enter it to reach the folders
+    nginx makes inside for them."""
     if os.path.isdir(path):
         return False
-    os.makedirs(path, mode=0o755)
+    made = []
+    folder = os.path.abspath(path)
+    while not os.path.exists(folder):
+        made.append(folder)
+        folder = os.path.dirname(folder)
+    os.makedirs(path)
+    for folder in made:
+        os.chmod(folder, 0o755)
     return True

@@ -90,7 +90,8 @@ class NginxOptions:
 def quoted(value: str) -> str:
     """``value`` as one nginx token. The callers refuse ``"``, ``\\`` and ``$`` (nginx would read a
     variable even inside quotes), so double quotes are enough."""
-    assert not re.search(r'["\\$\x00-\x1f\x7f]', value), value
+    if re.search(r'["\\$\x00-\x1f\x7f]', value):
+        raise ValueError(f"{value!r} cannot be written into an nginx configuration")
     return f'"{value}"'
 
 
