@@ -85,6 +85,8 @@ class NginxOptions:
     brotli_filter: bool = False
     #: ``load_module`` lines for a whole configuration (absolute paths of the modules used).
     modules: tuple[str, ...] = ()
+    #: What the settings left out, and why (the command prints these to stderr).
+    notes: tuple[str, ...] = ()
 
 
 def quoted(value: str) -> str:

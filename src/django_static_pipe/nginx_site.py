@@ -91,13 +91,26 @@ def options_from_settings(**overrides: object) -> NginxOptions:
     """The options for this project's settings; ``overrides`` that are not None win. Validated."""
     save = os.path.abspath(pipe_settings.save_prefix) if pipe_settings.save_prefix else ""
     options = NginxOptions(save_folder=save, name_prefix=pipe_settings.name_prefix)
+    notes = []
     static = _static_location()
-    if static:
+    if static and static[0] == "/":
+        notes.append("STATIC_URL is '/': the static files are left to Django; give them a prefix such as '/static/'.")
+    elif static:
         options.static_url, options.static_root, options.static_hashed = static
     files = _media_files()
-    if files:
+    if files and files[0] == "/":
+        notes.append("MEDIA_URL is '/' (or unset): uploads are left to Django; set it to a prefix such as '/media/'.")
+    elif files:
         options.media_url, options.media_root = files
-    options.gridfs_url = _gridfs_url() or ""
+    gridfs = _gridfs_url()
+    if gridfs == "/":
+        notes.append(
+            "MEDIA_URL is '/' (or unset) and the GridFS storage has no base_url: GridFS media go to Django without "
+            "nginx's cache; set MEDIA_URL (or the storage's base_url) to a prefix such as '/media/'."
+        )
+    elif gridfs:
+        options.gridfs_url = gridfs
+    options.notes = tuple(notes)
     brotli = overrides.pop("brotli", None)
     options.brotli = bool(find_module(BROTLI_STATIC_MODULE)) if brotli is None else bool(brotli)
     options.brotli_filter = bool(find_module(BROTLI_FILTER_MODULE)) if brotli is None else bool(brotli)

@@ -89,6 +89,15 @@ def test_gridfs_media_goes_through_the_cache(project):
     assert 'proxy_cache_path "media-cache" levels=1:2 keys_zone=django_static_pipe_media:10m max_size=1g' in http
 
 
+def test_an_unset_media_url_leaves_gridfs_media_to_django_and_says_so(project):
+    project.STORAGES = {**gridfs_storages(uri="mongodb://127.0.0.1:9/"), "staticfiles": MANIFEST["staticfiles"]}
+    project.MEDIA_URL = ""  # Django reads it as '/'
+    config, said = printed("--full")
+    assert "proxy_cache " not in config and "location / {" in config
+    assert "GridFS media go to Django without nginx's cache; set MEDIA_URL" in said
+    assert check_config(config).ok
+
+
 def test_gridfs_under_another_alias_and_base_url(project):
     project.STORAGES = {
         **MANIFEST,

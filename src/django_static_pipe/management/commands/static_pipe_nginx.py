@@ -71,6 +71,8 @@ class Command(BaseCommand):
             config = options_from_settings(**overrides)
         except ImproperlyConfigured as exc:
             raise CommandError(str(exc)) from exc
+        for note in config.notes:
+            self.stderr.write(f"static_pipe_nginx: {note}")
         if run_dir and make_run_dir(run_dir):
             self.stderr.write(f"static_pipe_nginx: created the run-time folder {run_dir}")
         if options["check_with_nginx"]:
