@@ -26,3 +26,8 @@ not_callable = 42
 
 #: Set by the CDN tests to a CloudFrontProxy with a clock they move.
 cdn_proxy: Any = None
+
+
+def hostile_proxy(uri: str, **kwargs: Any) -> str:
+    """A proxy (or a CDN setting) that hands back something that would break out of an attribute."""
+    return 'https://cdn.test/x" onerror="alert(1)' + uri

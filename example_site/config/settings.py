@@ -48,7 +48,16 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
             ]
         },
-    }
+    },
+    {  # one page in Jinja2 (/jinja2/): the same tags through the extension
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "NAME": "jinja2",
+        "DIRS": [BASE_DIR / "jinja2"],
+        "OPTIONS": {
+            "environment": "config.jinja2env.environment",
+            "extensions": ["django_static_pipe.jinja2ext.StaticPipeExtension"],
+        },
+    },
 ]
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": VAR_DIR / "example.sqlite3"}}
 CACHES = {  # shared by every gunicorn worker, so the CDN proxy's SlowMap agrees across them

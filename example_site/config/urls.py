@@ -7,6 +7,7 @@ from gallery import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("upload/", views.upload, name="upload"),
+    path("jinja2/", views.jinja2_page, name="jinja2-page"),
     path("admin/", admin.site.urls),
 ]
 

@@ -14,6 +14,11 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "gallery/home.html", {"photos": Photo.objects.all()[:24], "form": PhotoForm()})
 
 
+def jinja2_page(request: HttpRequest) -> HttpResponse:
+    """The same assets from a Jinja2 template (example_site/jinja2/jinja_page.html)."""
+    return render(request, "jinja_page.html", {"title": "django-static-pipe in Jinja2"}, using="jinja2")
+
+
 def upload(request: HttpRequest) -> HttpResponse:
     """Save an upload; if the storage fails (MongoDB away), say so instead of a 500."""
     form = PhotoForm(request.POST or None, request.FILES or None)

@@ -12,7 +12,14 @@ def _on_setting_changed(*, setting: str, **_kwargs: Any) -> None:
     from .conf import forget_settings
 
     forget_settings()
-    if setting.startswith("DJANGO_STATIC") or setting in ("DEBUG", "STATICFILES_DIRS", "STATICFILES_FINDERS"):
+    if setting.startswith("DJANGO_STATIC") or setting in (
+        "DEBUG",
+        "STATICFILES_DIRS",
+        "STATICFILES_FINDERS",
+        "STATIC_URL",
+        "STATIC_ROOT",
+        "STORAGES",
+    ):
         from . import html, pipeline
 
         pipeline.reset()

@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import SuspiciousFileOperation
 
-from . import css
+from . import css, jsrefs, webmanifest
 from .conf import pipe_settings
 from .exceptions import AssetTooLargeError, BundleError, MissingAssetWarning
 from .minify import minifier_for, minify
 from .minify_guards import is_strict_script
 from .naming import is_minified_name, split_name
-from .sources import Source, remembered_contents, resolve
+from .references import splice, stamped_url
+from .sources import Source, locate, remembered_contents, resolve
 
 logger = logging.getLogger("django_static_pipe")
 
@@ -193,7 +194,34 @@ def _encode(text: str) -> bytes:
     return text.encode("utf-8", errors="surrogateescape")
 
 
-def assemble_text(members: Sequence[Source], extension: str, slim: bool) -> Product:
+def rewrite_module_specifiers(
+    text: str, source: Source, slim: bool, nested: NestedBuilder, fingerprints: list[Fingerprint]
+) -> str:
+    """Static ``import``/``export … from`` and literal ``import()`` specifiers that name local files
+    become those files' stamped URLs, so a script keeps finding its modules under the prefix (a
+    classic script's dynamic imports resolve against its own URL too, as in a module)."""
+    edits = []
+    for specifier in jsrefs.specifiers(text):
+        if not specifier.value.startswith(("./", "../", "/")) and "://" not in specifier.value:
+            continue  # a bare specifier ("lodash") is for an import map to resolve
+        try:
+            located = locate(specifier.value, base=source.name, decode=True)
+        except SuspiciousFileOperation as exc:
+            logger.warning(
+                "django-static-pipe: %s imports %r, which was refused: %s", source.name, specifier.value, exc
+            )
+            continue
+        if located is None:
+            continue
+        url = stamped_url(
+            located, origin=source.name, written=specifier.value, slim=slim, nested=nested, fingerprints=fingerprints
+        )
+        if url is not None:
+            edits.append((specifier.start, specifier.end, jsrefs.quoted_for_js(url, specifier.quote)))
+    return splice(text, edits) if edits else text
+
+
+def assemble_text(members: Sequence[Source], extension: str, slim: bool, nested: NestedBuilder) -> Product:
     """JS (or another minifiable text type): each member minified on its own, then joined."""
     parts: list[str] = []
     fingerprints: list[Fingerprint] = []
@@ -201,6 +229,10 @@ def assemble_text(members: Sequence[Source], extension: str, slim: bool) -> Prod
         data, own = read_source(source)
         fingerprints.append(own)
         text = _decode(data)
+        if extension in (".js", ".mjs"):
+            text = rewrite_module_specifiers(text, source, slim, nested, fingerprints)
+        elif extension == webmanifest.EXTENSION:
+            text = webmanifest.rewrite(text, source, slim, nested, fingerprints)
         if slim and not is_minified_name(source.name):
             text = minify(extension, text, source.name)
         parts.append(text)
@@ -224,8 +256,9 @@ def assemble(members: Sequence[Source], slim: bool, nested: NestedBuilder) -> Pr
         )
     source = members[0]
     minifies = slim and not is_minified_name(source.name) and minifier_for(extension) is not None
-    if len(members) > 1 or minifies:
-        return assemble_text(members, extension, slim)
+    rewritten = extension == webmanifest.EXTENSION or (extension in (".js", ".mjs") and _has_module_syntax(source))
+    if len(members) > 1 or minifies or rewritten:
+        return assemble_text(members, extension, slim, nested)
     # A single file passed through as it is: a symlink to the source, or a copy of it. A symlink
     # follows its source when that changes, so it is not used when the name or an SRI hash promises
     # the content (content stamps, DJANGO_STATIC_SRI): there a copy keeps the promise.
@@ -233,6 +266,11 @@ def assemble(members: Sequence[Source], slim: bool, nested: NestedBuilder) -> Pr
         return Product(data=None, link_to=source.path, fingerprints=[fingerprint(source.path)])
     data, own = read_source(source)
     return Product(data=data, fingerprints=[own])
+
+
+def _has_module_syntax(source: Source) -> bool:
+    data, _own = read_source(source)
+    return bool(jsrefs.specifiers(_decode(data)))
 
 
 def strict_mode_runs(members: Sequence[Source]) -> list[list[int]]:

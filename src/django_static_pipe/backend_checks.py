@@ -42,6 +42,45 @@ def check_cloudfront(**_kwargs: Any) -> list[CheckMessage]:
     return messages
 
 
+def _cache_control_problem(value: object) -> str | None:
+    """Why ``value`` cannot be the media view's Cache-Control, or None."""
+    if not isinstance(value, str) or not value.strip():
+        return "must be a non-empty string"
+    if not value.isascii() or not value.isprintable():
+        return "holds characters a header cannot carry"
+    directives = {part.strip().split("=", 1)[0].lower() for part in value.split(",")}
+    if "public" in directives and directives & {"private", "no-store"}:
+        return "says public and private (or no-store) at once"
+    return None
+
+
+def _gridfs_option_problems(alias: str, options: dict[str, Any], block: dict[str, Any]) -> list[CheckMessage]:
+    """Checks of the option values a GridFSStorage entry would use (its OPTIONS, else the block)."""
+    messages: list[CheckMessage] = []
+    cache_control = options.get("cache_control", block.get("CACHE_CONTROL"))
+    problem = None if cache_control is None else _cache_control_problem(cache_control)
+    if problem:
+        messages.append(
+            Error(
+                f"GridFSStorage {alias!r}: cache_control = {cache_control!r} {problem}.",
+                hint='Use e.g. "public, max-age=86400", or "private, max-age=60" for media that is not public.',
+                id="django_static_pipe.E034",
+            )
+        )
+    max_upload = options.get("max_upload_seconds", block.get("MAX_UPLOAD_SECONDS"))
+    if max_upload is not None and (
+        isinstance(max_upload, bool) or not isinstance(max_upload, int | float) or not max_upload > 0
+    ):
+        messages.append(
+            Error(
+                f"GridFSStorage {alias!r}: max_upload_seconds = {max_upload!r} is not a positive number of seconds.",
+                hint="Give the longest an upload may take, e.g. 21600 (six hours, the default).",
+                id="django_static_pipe.E035",
+            )
+        )
+    return messages
+
+
 def _gridfs_entries() -> dict[str, dict[str, Any]]:
     storages = getattr(settings, "STORAGES", {}) or {}
     return {alias: entry for alias, entry in storages.items() if entry.get("BACKEND") == GRIDFS_BACKEND}
@@ -63,6 +102,7 @@ def check_gridfs(**_kwargs: Any) -> list[CheckMessage]:
             )
         )
     for alias, entry in entries.items():
+        messages += _gridfs_option_problems(alias, entry.get("OPTIONS", {}), block if isinstance(block, dict) else {})
         unknown = set(entry.get("OPTIONS", {})) - set(OPTIONS)
         if unknown:
             messages.append(

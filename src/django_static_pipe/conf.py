@@ -43,6 +43,8 @@ DEFAULTS: dict[str, Any] = {
     "DJANGO_STATIC_GRIDFS": None,
     "DJANGO_STATIC_GRIDFS_STORAGE": "default",
     "DEBUG": False,
+    "STATIC_URL": None,
+    "STATIC_ROOT": None,
 }
 
 
@@ -165,6 +167,16 @@ class StaticPipeSettings:
 
         found = finder_roots()
         return os.path.join(found[0], MANIFEST_BASENAME) if found else None
+
+    @property
+    def static_url(self) -> str:
+        """Django's ``STATIC_URL`` as the page gets it (``/static/`` or ``https://cdn.example.com/static/``)."""
+        return str(_get("STATIC_URL") or "")
+
+    @property
+    def static_root(self) -> str | None:
+        value = _get("STATIC_ROOT")
+        return os.fspath(value) if value else None
 
     @property
     def cloudfront(self) -> Mapping[str, Any] | None:

@@ -13,24 +13,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from .sources import is_local
+from django.core.exceptions import SuspiciousFileOperation
 
-_TOKENS = re.compile(
-    r"""
-      (?P<comment>/\*.*?(?:\*/|\Z))
-    | (?P<import>@import\s+
-        (?:url\(\s*(?P<iq>["']?)(?P<iurl>.*?)(?P=iq)\s*\)
-          |(?P<iq2>["'])(?P<iurl2>.*?)(?P=iq2))
-        (?P<imedia>[^;{}]*)(?:;|(?=\})|\Z))
-    | (?P<string>"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*')
-    | (?P<url>url\(\s*(?P<q>["']?)(?P<uurl>.*?)(?P=q)\s*\))
-    """,
-    re.DOTALL | re.IGNORECASE | re.VERBOSE,
-)
-_TOKEN_START = re.compile(r"/\*|@import|[\"']|url\(", re.IGNORECASE)
+from .sources import locate, split_suffix
+
 _CHARSET = re.compile(r'^\ufeff?\s*@charset\s+["\']([^"\']*)["\']\s*;', re.IGNORECASE)
 DOUBLE_QUOTE = '"'
 _NEEDS_QUOTES = re.compile(r"[\s()'\"\\]")
+# Where a token may start: a comment, a string, url( or @import, in any case.
+_TOKEN_START = re.compile(r"/\*|[\"']|url\(|@import", re.IGNORECASE)
+_STRING = {'"': re.compile(r'"(?:\\.|[^"\\\n])*"', re.DOTALL), "'": re.compile(r"'(?:\\.|[^'\\\n])*'", re.DOTALL)}
+_SPACE = re.compile(r"\s*")
+_IMPORT_END = re.compile(r"[;{}]")
 
 
 @dataclass(frozen=True)
@@ -40,6 +34,118 @@ class Reference:
     path: str
     suffix: str
     written: str
+
+
+@dataclass(frozen=True)
+class _Token:
+    """A ``url()`` or ``@import`` found in CSS: its span, the URL as written, and its quote/media."""
+
+    kind: str  # "url" or "import"
+    start: int
+    end: int
+    url: str
+    quote: str = ""
+    media: str = ""
+
+
+class _Finder:
+    """``str.find``-style searches that remember their last answer, so scanning stays linear even
+    when a construct is never closed (every later search of the same thing reuses the answer)."""
+
+    def __init__(self, text: str, pattern: re.Pattern[str]) -> None:
+        self.text = text
+        self.pattern = pattern
+        self.found = -2  # -2: not searched yet; -1: none after the last search position
+
+    def at_or_after(self, position: int) -> int:
+        if self.found == -1 or self.found >= position:
+            return self.found
+        match = self.pattern.search(self.text, position)
+        self.found = match.start() if match else -1
+        return self.found
+
+
+def _url_token(text: str, start: int, close_paren: _Finder) -> _Token | None:
+    """``url( "x" )`` or ``url(x)`` at ``start``; None when it is not one."""
+    position = _SPACE.match(text, start + 4).end()  # type: ignore[union-attr]
+    quote = text[position : position + 1]
+    if quote in _STRING:
+        string = _STRING[quote].match(text, position)
+        if string is None:
+            return None
+        after = _SPACE.match(text, string.end()).end()  # type: ignore[union-attr]
+        if text[after : after + 1] != ")":
+            return None
+        return _Token("url", start, after + 1, text[string.start() + 1 : string.end() - 1], quote)
+    close = close_paren.at_or_after(position)
+    if close < 0:
+        return None
+    return _Token("url", start, close + 1, text[position:close].strip(), "")
+
+
+def _import_token(text: str, start: int, close_paren: _Finder, import_end: _Finder) -> _Token | None:
+    """``@import url(x) media;`` or ``@import "x" media;`` at ``start``; None when it is not one."""
+    position = start + len("@import")
+    space = _SPACE.match(text, position).end()  # type: ignore[union-attr]
+    if space == position:
+        return None
+    quote = text[space : space + 1]
+    if quote in _STRING:
+        string = _STRING[quote].match(text, space)
+        if string is None:
+            return None
+        url, after = text[string.start() + 1 : string.end() - 1], string.end()
+    elif text[space : space + 4].lower() == "url(":
+        inner = _url_token(text, space, close_paren)
+        if inner is None:
+            return None
+        url, after = inner.url, inner.end
+    else:
+        return None
+    end = import_end.at_or_after(after)
+    if end < 0:
+        return _Token("import", start, len(text), url, media=text[after:].strip())
+    # The rule ends at ';' (consumed) or before the '{' or '}' that follows it.
+    return _Token("import", start, end + 1 if text[end] == ";" else end, url, media=text[after:end].strip())
+
+
+def tokens(text: str) -> list[_Token]:
+    """Every ``url()`` and ``@import`` outside comments and strings, in order, in linear time.
+
+    Strings and comments are skipped whole; a construct that is never closed is given up on once, and
+    every search remembers its answer, so hostile text (175 KB of unclosed ``url(``) costs one pass.
+    """
+    found: list[_Token] = []
+    close_paren = _Finder(text, re.compile(r"\)"))
+    import_end = _Finder(text, _IMPORT_END)
+    comment_end = _Finder(text, re.compile(r"\*/"))
+    position = 0
+    while True:
+        start_match = _TOKEN_START.search(text, position)
+        if start_match is None:
+            return found
+        start = start_match.start()
+        first = text[start]
+        if first == "/":
+            close = comment_end.at_or_after(start + 2)
+            if close < 0:
+                return found
+            position = close + 2
+            continue
+        if first in _STRING:
+            string = _STRING[first].match(text, start)
+            position = string.end() if string else start + 1
+            continue
+        token = (
+            _url_token(text, start, close_paren)
+            if first in "uU"
+            else _import_token(text, start, close_paren, import_end)
+        )
+        if token is None:
+            position = start + 1
+            continue
+        found.append(token)
+        position = token.end
 
 
 def split_charset(text: str) -> tuple[str, str | None]:
@@ -57,20 +163,20 @@ def declared_charset(data: bytes) -> str:
 
 
 def resolve_reference(written: str, css_name: str) -> Reference | None:
-    """Resolve ``written`` (as found in the CSS at ``css_name``) to an absolute path; None if not local."""
+    """Resolve ``written`` (as found in the CSS at ``css_name``) to an absolute path; None if not local.
+
+    A reference that climbs out of the roots keeps its raw joined path, which :func:`resolve` refuses.
+    """
     written = written.strip()
-    if not is_local(written):
+    try:
+        located = locate(written, base=css_name, decode=True)
+    except SuspiciousFileOperation:
+        raw = split_suffix(written)[0]
+        base_folder = posixpath.dirname("/" + css_name.lstrip("/"))
+        return Reference(path=posixpath.join(base_folder, unquote(raw)), suffix="", written=written)
+    if located is None:
         return None
-    cut = min((i for i in (written.find("?"), written.find("#")) if i >= 0), default=len(written))
-    raw_path, suffix = written[:cut], written[cut:]
-    if not raw_path:
-        return None
-    base_folder = posixpath.dirname("/" + css_name.lstrip("/"))
-    joined = raw_path if raw_path.startswith("/") else posixpath.join(base_folder, raw_path)
-    path = posixpath.normpath(unquote(joined))
-    if path.startswith("//"):  # normpath keeps a leading '//'; it is still a path on this host
-        path = "/" + path.lstrip("/")
-    return Reference(path=path, suffix=suffix, written=written)
+    return Reference(path=located.name, suffix=located.suffix, written=written)
 
 
 def format_url(url: str, quote: str) -> str:
@@ -86,67 +192,19 @@ UrlReplacer = Callable[[Reference], str]
 ImportReplacer = Callable[[Reference, str], str]
 
 
-_MARKERS = ("/*", "@import", '"', "'", "url(")
-
-
-class _TokenStarts:
-    """The next position at or after a given one where a token may start."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.ascii = text.isascii()
-        self.lower = text.lower() if self.ascii else text
-        self.found = {marker: -2 for marker in _MARKERS}  # -2: not looked for yet
-
-    def next_from(self, position: int) -> int:
-        if not self.ascii:
-            match = _TOKEN_START.search(self.text, position)
-            return match.start() if match else -1
-        best = -1
-        for marker, at in self.found.items():
-            if at != -1 and at < position:
-                at = self.found[marker] = self.lower.find(marker, position)
-            if at >= 0 and (best < 0 or at < best):
-                best = at
-        return best
-
-
 def rewrite_references(text: str, css_name: str, on_url: UrlReplacer, on_import: ImportReplacer) -> str:
     """Replace every local ``url()`` by ``url(on_url(ref))`` and every local ``@import`` by
     ``on_import(ref, media)``; everything else is kept byte for byte."""
-
-    def replace(match: re.Match[str]) -> str:
-        if match.group("import") is not None:
-            written = match.group("iurl") if match.group("iurl") is not None else match.group("iurl2")
-            ref = resolve_reference(written, css_name)
-            if ref is None:
-                return match.group(0)
-            return on_import(ref, match.group("imedia").strip())
-        if match.group("url") is not None:
-            ref = resolve_reference(match.group("uurl"), css_name)
-            if ref is None:
-                return match.group(0)
-            return format_url(on_url(ref), match.group("q"))
-        return match.group(0)
-
-    # Only a few strings can start a token; finding them with str.find (on a lower-cased copy, for
-    # url( and @import in any case) is many times faster than trying the alternation above at every
-    # character. Lower-casing keeps positions only for ASCII text; other text takes the regex.
     parts: list[str] = []
     position = 0
-    starts = _TokenStarts(text)
-    while True:
-        start = starts.next_from(position)
-        if start < 0:
-            break
-        token = _TOKENS.match(text, start)
-        if token is None:
-            parts.append(text[position : start + 1])
-            position = start + 1
+    for token in tokens(text):
+        ref = resolve_reference(token.url, css_name)
+        if ref is None:
             continue
-        parts.append(text[position : token.start()])
-        parts.append(replace(token))
-        position = token.end()
+        replacement = on_import(ref, token.media) if token.kind == "import" else format_url(on_url(ref), token.quote)
+        parts.append(text[position : token.start])
+        parts.append(replacement)
+        position = token.end
     parts.append(text[position:])
     return "".join(parts)
 

@@ -31,3 +31,8 @@ class MissingAssetWarning(UserWarning):
 
 class MinifyWarning(UserWarning):
     """A minifier failed or would change a file's meaning; the file was passed through unminified."""
+
+
+class ImportCycleWarning(MissingAssetWarning):
+    """Stylesheets ``@import`` each other: browsers ignore the repeated import; the files are stamped
+    together and each names the other's stamped URL."""

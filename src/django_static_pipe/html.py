@@ -1,169 +1,44 @@
-"""The block tags' work: find the scripts, stylesheets and images in rendered HTML and combine them.
+"""The block tags' work: join the scripts and stylesheets a body names and stamp every other local
+asset URL in it (see :mod:`html_scan` for what is found and how it is treated).
 
-The body is parsed with :mod:`html.parser`, so tags may span lines and list attributes in any order.
-Consecutive local ``<script src>`` (or ``<link rel="stylesheet">``) with equal grouping attributes form
-a run; anything else of the same kind between them ends the run, so execution and cascade order never
-change. Each run becomes one tag where its first member stood; everything else is kept byte for byte.
+Everything but the URLs (and the members folded into the first of a run) is kept byte for byte.
+URLs are written into attributes escaped, so no URL can leave its attribute.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import re
+import warnings
 from collections import OrderedDict
-from dataclasses import dataclass, field
-from functools import cached_property
-from html.parser import HTMLParser
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+from django.core.exceptions import SuspiciousFileOperation
 from django.utils.html import escape
 
-from . import pipeline
+from . import pipeline, places
 from .conf import pipe_settings
-from .sources import is_local
+from .exceptions import MissingAssetError, MissingAssetWarning
+from .html_scan import Element, Plan, Run, Slot, plan_of, srcset_candidates
+from .references import splice
+from .sources import locate, staticfiles_name
 
-SCRIPT_ATTRIBUTES = frozenset({"src", "async", "defer", "type"})
-STYLESHEET_ATTRIBUTES = frozenset({"rel", "href", "media", "type"})
-CLASSIC_SCRIPT_TYPES = frozenset({None, "", "text/javascript", "application/javascript"})
-
-
-@dataclass
-class Element:
-    """A tag found in the body: its span in the text, its raw start tag, and where its URL sits."""
-
-    kind: str  # "script", "stylesheet" or "img"
-    start: int
-    end: int
-    start_tag: str
-    url_attribute: str
-    url: str
-    group: tuple[object, ...] | None  # None: not combinable (ends a run of its kind)
+logger = logging.getLogger("django_static_pipe")
 
 
-@dataclass
-class Run:
-    """Consecutive combinable elements of one kind with equal grouping attributes."""
-
-    kind: str
-    members: list[Element] = field(default_factory=list)
-
-    @cached_property
-    def names(self) -> tuple[str, ...]:
-        return tuple(strip_query(element.url) for element in self.members)
+@contextmanager
+def at_place(place: str) -> Iterator[None]:
+    """Name ``place`` (``template:LINE`` of the block) in every warning about what the block names."""
+    with places.at(place):
+        yield
 
 
-@dataclass
-class Plan:
-    runs: list[Run]
-    images: list[Element]
-    # The last output and the URLs it was made with: a warm render whose URLs are the same (the
-    # usual case) returns it without editing the body again.
-    last: tuple[object, str] | None = None
-
-
-def strip_query(url: str) -> str:
-    return re.split(r"[?#]", url, maxsplit=1)[0]
-
-
-class _Collector(HTMLParser):
-    def __init__(self, text: str) -> None:
-        super().__init__(convert_charrefs=True)
-        self.text = text
-        self.line_offsets = [0]
-        for match in re.finditer("\n", text):
-            self.line_offsets.append(match.end())
-        self.elements: list[Element] = []
-        self.barriers: list[tuple[str, int]] = []
-        self.uncombined: list[Element] = []  # local URLs kept where they are
-        self._open_script: tuple[int, str, dict[str, str | None]] | None = None
-
-    def _offset(self) -> int:
-        line, column = self.getpos()
-        return self.line_offsets[line - 1] + column
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        start = self._offset()
-        raw = self.get_starttag_text() or ""
-        attributes = dict(attrs)
-        if tag == "script":
-            self._open_script = (start, raw, attributes)
-        elif tag == "link" and (attributes.get("rel") or "").strip().lower() == "stylesheet":
-            self._stylesheet(start, raw, attributes)
-        elif tag == "style":
-            self.barriers.append(("stylesheet", start))
-        elif tag == "img" and attributes.get("src") and is_local(attributes["src"] or ""):
-            self.elements.append(Element("img", start, start + len(raw), raw, "src", attributes["src"] or "", None))
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "script":  # <script src=x /> is not self-closing in HTML; the parser says it is
-            self.handle_starttag(tag, attrs)
-            self.handle_endtag(tag)
-        else:
-            self.handle_starttag(tag, attrs)
-
-    def _stylesheet(self, start: int, raw: str, attributes: dict[str, str | None]) -> None:
-        href = attributes.get("href") or ""
-        combinable = (
-            is_local(href)
-            and set(attributes) <= STYLESHEET_ATTRIBUTES
-            and ((attributes.get("type") or "text/css").lower() == "text/css")
-        )
-        group = ("stylesheet", attributes.get("media")) if combinable else None
-        element = Element("stylesheet", start, start + len(raw), raw, "href", href, group)
-        if combinable:
-            self.elements.append(element)
-        else:
-            self.barriers.append(("stylesheet", start))
-            if is_local(href):
-                self.uncombined.append(element)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag != "script" or self._open_script is None:
-            return
-        start, raw, attributes = self._open_script
-        self._open_script = None
-        end = self.text.find(">", self._offset()) + 1 or len(self.text)
-        src = attributes.get("src") or ""
-        script_type = attributes.get("type")
-        inline = self.text[start + len(raw) : self._offset()]
-        combinable = (
-            is_local(src)
-            and not inline.strip()
-            and set(attributes) <= SCRIPT_ATTRIBUTES
-            and (script_type.lower() if script_type else script_type) in CLASSIC_SCRIPT_TYPES
-        )
-        group = ("script", "async" in attributes, "defer" in attributes, script_type) if combinable else None
-        element = Element("script", start, end, raw, "src", src, group)
-        if combinable:
-            self.elements.append(element)
-        else:
-            self.barriers.append(("script", start))
-            if is_local(src):
-                self.uncombined.append(element)
-
-
-def plan_of(body: str) -> Plan:
-    collector = _Collector(body)
-    collector.feed(body)
-    collector.close()
-    events: list[tuple[int, Element | str]] = [(element.start, element) for element in collector.elements]
-    events += [(offset, kind) for kind, offset in collector.barriers]
-    events.sort(key=lambda event: event[0])
-    runs: list[Run] = []
-    current: dict[str, Run | None] = {"script": None, "stylesheet": None}
-    images: list[Element] = []
-    for _offset, event in events:
-        if isinstance(event, str):
-            current[event] = None
-            continue
-        if event.kind == "img":
-            images.append(event)
-            continue
-        run = current[event.kind]
-        if run is None or run.members[0].group != event.group:
-            run = Run(event.kind)
-            runs.append(run)
-            current[event.kind] = run
-        run.members.append(event)
-    return Plan(runs=runs, images=images)
+@contextmanager
+def _at_offset(body: str, offset: int) -> Iterator[None]:
+    with places.at(places.shifted(places.current(), body.count("\n", 0, offset))):
+        yield
 
 
 _PLAN_CACHE_SIZE = 256
@@ -187,25 +62,271 @@ def forget_plans() -> None:
     _plans.clear()
 
 
+def _warn(offset: int, body: str, what: str) -> None:
+    with _at_offset(body, offset):
+        message = f"django-static-pipe: {places.prefix()}{what}"
+    logger.warning(message)
+    warnings.warn(message, MissingAssetWarning, stacklevel=5)
+
+
+# -- building what a body names -------------------------------------------------------------------------
+
+Part = tuple[str, "str | None"]  # (URL, integrity)
+
+
+def _part(outcome: pipeline.Outcome, suffix: str, sri: bool) -> Part:
+    built = outcome.built
+    integrity = pipeline.with_integrity(built) if sri and not built.notfound else None
+    return pipeline.render(outcome) + suffix, integrity
+
+
+def _run_parts(run: Run, slim: bool, sri: bool, body: str) -> list[tuple[list[int], list[Part]]]:
+    """``[(member indexes, tags)]`` for a run: normally one entry for all members. A missing member
+    splits the run around it and stays as it was (with a warning); scripts of different strictness
+    become one tag per group, in order, where the run stood."""
+    try:
+        with _at_offset(body, run.members[0].start):
+            outcome = pipeline.build(run.names, slim)
+    except MissingAssetError:
+        return _split_around_missing(run, slim, sri, body)
+    if outcome.built.notfound:  # a run of one, missing (the build warned)
+        return [([0], [(_missing_url(run.members[0].slots[0]), None)])]
+    parts = [pipeline.build(segment, slim) for segment in outcome.built.segments] or [outcome]
+    return [(list(range(len(run.members))), [_part(part, run.suffix, sri) for part in parts])]
+
+
+def _split_around_missing(run: Run, slim: bool, sri: bool, body: str) -> list[tuple[list[int], list[Part]]]:
+    result: list[tuple[list[int], list[Part]]] = []
+    chunk: list[int] = []
+
+    def flush() -> None:
+        if chunk:
+            sub = Run(run.kind, [run.members[i] for i in chunk])
+            for indexes, parts in _run_parts(sub, slim, sri, body):
+                result.append(([chunk[i] for i in indexes], parts))
+            chunk.clear()
+
+    for index, member in enumerate(run.members):
+        with _at_offset(body, member.start):
+            missing = pipeline.build((member.slots[0].located.name,), slim).built.notfound
+        if missing:  # the build warned; the member stands alone and the run goes on after it
+            flush()
+            result.append(([index], [(_missing_url(member.slots[0]), None)]))
+        else:
+            chunk.append(index)
+    flush()
+    return result
+
+
+def _missing_url(slot: Slot) -> str:
+    """A missing file's URL: as written when under ``STATIC_URL``, else with ``DJANGO_STATIC_MEDIA_URL``."""
+    static_url = pipe_settings.static_url
+    if static_url and slot.written.startswith(static_url):
+        return slot.written
+    return pipeline.original_url(slot.located.name) + slot.located.suffix
+
+
+def _slot_url(slot: Slot, slim: bool, body: str, offset: int) -> str | None:
+    """The stamped URL for one URL of an element stamped in place; None to leave it as written."""
+    with _at_offset(body, offset):
+        outcome = pipeline.build((slot.located.name,), slim if slot.slim is None else slot.slim)
+    if outcome.built.notfound:  # the build warned
+        url = _missing_url(slot)
+        return None if url == slot.written else url
+    if outcome.built.segments:  # pragma: no cover - one file has no segments
+        return None
+    return pipeline.render(outcome) + slot.located.suffix
+
+
+Single = tuple[tuple[tuple[str, str], ...], "str | None"]
+RunsResolved = tuple[tuple[tuple[tuple[int, ...], tuple[Part, ...]], ...], ...]
+Resolved = tuple[RunsResolved, tuple[Single, ...], tuple["str | None", ...]]
+
+
+def _single(element: Element, slim: bool, sri: bool, body: str) -> Single:
+    """For an element stamped in place: ``((attribute, new value)…)`` and its new ``integrity``
+    (None: leave it; "": remove it)."""
+    urls: dict[str, str] = {}
+    for slot in element.slots:
+        url = _slot_url(slot, slim, body, element.start)
+        if url is not None:
+            urls[slot.written if slot.attribute == "srcset" else slot.attribute] = url
+    values: list[tuple[str, str]] = [(name, urls[name]) for name in ("src", "href", "poster") if name in urls]
+    if element.srcset is not None:
+        rewritten = _rewrite_srcset(element.srcset, urls)
+        if rewritten != element.srcset:
+            values.append(("srcset", rewritten))
+    integrity = _integrity_for(element, slim, sri) if values else None
+    return tuple(values), integrity
+
+
+def _rewrite_srcset(value: str, urls: dict[str, str]) -> str:
+    edits = [(start, end, urls[url]) for start, end, url in srcset_candidates(value) if url in urls]
+    return splice(value, edits)
+
+
+_INTEGRITY_KINDS = frozenset({"script", "module", "stylesheet"})
+
+
+def _integrity_for(element: Element, slim: bool, sri: bool) -> str | None:
+    """A new ``integrity`` for an element stamped in place: recomputed with ``DJANGO_STATIC_SRI``, else
+    the old one removed (it would no longer match the stamped bytes); "" means remove."""
+    had = "integrity" in element.attributes
+    if element.kind not in _INTEGRITY_KINDS or not (had or sri):
+        return None
+    slot = element.slots[0]
+    outcome = pipeline.build((slot.located.name,), slim if slot.slim is None else slot.slim)
+    if outcome.built.notfound:
+        return None
+    if sri:
+        return pipeline.with_integrity(outcome.built) or ""
+    logger.info(
+        "django-static-pipe: %sremoved integrity from %r: its bytes are the stamped file's now; "
+        "set DJANGO_STATIC_SRI = True to have it recomputed.",
+        places.prefix(),
+        slot.written,
+    )
+    return ""
+
+
+def _importmap(element: Element, slim: bool, body: str) -> str | None:
+    """The import map's JSON with its local module URLs stamped; None when nothing changes."""
+    assert element.inline is not None
+    text = body[element.inline[0] : element.inline[1]]
+    try:
+        document = json.loads(text)
+    except ValueError:
+        _warn(element.start, body, "an import map that is not valid JSON is kept as it is.")
+        return None
+    if not isinstance(document, dict):
+        return None
+    changed = False
+
+    def stamp(mapping: object) -> None:
+        nonlocal changed
+        if not isinstance(mapping, dict):
+            return
+        for specifier, target in mapping.items():
+            if not isinstance(target, str) or target.endswith("/"):
+                continue  # a folder mapping cannot point at stamped names
+            try:
+                located = locate(target, decode=True)
+            except SuspiciousFileOperation:
+                continue
+            if located is None:
+                continue
+            with _at_offset(body, element.start):
+                outcome = pipeline.build((located.name,), slim)
+            if outcome.built.notfound:  # the build warned
+                continue
+            mapping[specifier] = pipeline.render(outcome) + located.suffix
+            changed = True
+
+    stamp(document.get("imports"))
+    for scope in (document.get("scopes") or {}).values():
+        stamp(scope)
+    if not changed:
+        return None
+    # "</" may not appear inside a script element: JSON allows the escape, HTML needs it.
+    return json.dumps(document, ensure_ascii=False).replace("</", "<\\/")
+
+
+def planned(body: str, *, slim: bool) -> tuple[list[tuple[tuple[str, ...], bool]], list[str]]:
+    """Every build a render of ``body`` asks for (for the offline build), in order, and the URLs a
+    render would refuse (with why)."""
+    plan = plan_of(body)
+    uses: list[tuple[tuple[str, ...], bool]] = [(run.names, slim) for run in plan.runs]
+    for element in plan.singles:
+        uses += [((slot.located.name,), slim if slot.slim is None else slot.slim) for slot in element.slots]
+    for element in plan.importmaps:
+        assert element.inline is not None
+        uses += [((name,), slim) for name in _importmap_names(body[element.inline[0] : element.inline[1]])]
+    refused = [f"{item.url!r} cannot be used: {item.reason}" for item in plan.refused]
+    return list(dict.fromkeys(uses)), refused
+
+
+def _importmap_names(text: str) -> list[str]:
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return []
+    if not isinstance(document, dict):
+        return []
+    mappings = [document.get("imports"), *(document.get("scopes") or {}).values()]
+    names = []
+    for mapping in mappings:
+        for target in (mapping or {}).values() if isinstance(mapping, dict) else ():
+            if isinstance(target, str) and not target.endswith("/"):
+                try:
+                    located = locate(target, decode=True)
+                except SuspiciousFileOperation:
+                    continue
+                if located is not None:
+                    names.append(located.name)
+    return names
+
+
+def process_block(body: str, *, slim: bool) -> str:
+    """Join and stamp what ``body`` references, as ``{% staticall %}``/``{% slimall %}`` do."""
+    if not pipe_settings.enabled:
+        return _prefix_media_url(body) if pipe_settings.media_url_always else body
+    plan = plan_for(body)
+    sri = pipe_settings.sri
+    for refused in plan.refused:
+        _warn(refused.offset, body, f"{refused.url!r} cannot be used: {refused.reason}")
+    runs: RunsResolved = tuple(
+        tuple((tuple(i), tuple(p)) for i, p in _run_parts(run, slim, sri, body)) for run in plan.runs
+    )
+    singles = tuple(_single(element, slim, sri, body) for element in plan.singles)
+    maps = tuple(_importmap(element, slim, body) for element in plan.importmaps)
+    key: Resolved = (runs, singles, maps)
+    last = plan.last
+    if last is not None and last[0] == key:
+        return last[1]
+    output = _assemble(body, plan, key)
+    plan.last = (key, output)
+    return output
+
+
+# -- editing the body -----------------------------------------------------------------------------------
+
 _TAG_END = re.compile(r"\s*/?>$")
+_ATTRIBUTE_VALUES: dict[str, re.Pattern[str]] = {}
 
 
-_ATTRIBUTE_VALUE = {
-    name: re.compile(rf"(\s{name}\s*=\s*)(\"[^\"]*\"|'[^']*'|[^\s>\"']+)", re.IGNORECASE) for name in ("src", "href")
-}
+def _attribute_value(attribute: str) -> re.Pattern[str]:
+    pattern = _ATTRIBUTE_VALUES.get(attribute)
+    if pattern is None:
+        pattern = _ATTRIBUTE_VALUES[attribute] = re.compile(
+            rf"(\s{re.escape(attribute)})(?:(\s*=\s*)(\"[^\"]*\"|'[^']*'|[^\s>\"']+))?(?=[\s/>])", re.IGNORECASE
+        )
+    return pattern
 
 
-def _with_url(start_tag: str, attribute: str, url: str, extra: str = "") -> str:
-    match = _ATTRIBUTE_VALUE[attribute].search(start_tag)
-    if match is None:  # pragma: no cover - the parser found the attribute, so the pattern does too
-        return start_tag
-    value = match.group(2)
-    quote = value[0] if value[:1] in ("'", '"') else '"'
-    tag = start_tag[: match.start(2)] + quote + escape(url) + quote + start_tag[match.end(2) :]
-    if extra:
-        closing = _TAG_END.search(tag)
-        at = closing.start() if closing else len(tag)
-        tag = tag[:at] + extra + tag[at:]
+def _with_value(start_tag: str, attribute: str, value: str) -> str:
+    """The start tag with ``attribute`` set to ``value`` (escaped); added before the end if absent."""
+    match = _attribute_value(attribute).search(start_tag)
+    escaped = escape(value)
+    if match is None:
+        closing = _TAG_END.search(start_tag)
+        at = closing.start() if closing else len(start_tag)
+        return f'{start_tag[:at]} {attribute}="{escaped}"{start_tag[at:]}'
+    written = match.group(3) or ""
+    quote = written[0] if written[:1] in ("'", '"') else '"'
+    return start_tag[: match.start()] + f"{match.group(1)}={quote}{escaped}{quote}" + start_tag[match.end() :]
+
+
+def _without(start_tag: str, attribute: str) -> str:
+    match = _attribute_value(attribute).search(start_tag)
+    return start_tag if match is None else start_tag[: match.start()] + start_tag[match.end() :]
+
+
+def _with_url(start_tag: str, attribute: str, url: str, integrity: str | None = None) -> str:
+    tag = _with_value(start_tag, attribute, url)
+    if integrity:
+        tag = _with_value(tag, "integrity", integrity)
+        if _attribute_value("crossorigin").search(tag) is None:
+            tag = _with_value(tag, "crossorigin", "anonymous")
     return tag
 
 
@@ -219,84 +340,77 @@ def _whole_line(body: str, start: int, end: int) -> tuple[int, int]:
     return (line_start, line_end + 1) if line_end < len(body) else (max(line_start - 1, 0), line_end)
 
 
-def process_block(body: str, *, slim: bool) -> str:
-    """Combine and stamp what ``body`` references, as ``{% staticall %}``/``{% slimall %}`` do."""
-    if not pipe_settings.enabled:
-        return _prefix_media_url(body) if pipe_settings.media_url_always else body
-    plan = plan_for(body)
-    sri = pipe_settings.sri
-    run_parts: list[tuple[tuple[str, str | None], ...]] = []
-    for run in plan.runs:
-        outcome = pipeline.build(run.names, slim)
-        # Scripts of different strictness become one tag per group, in order, where the run stood.
-        parts = [pipeline.build(segment, slim) for segment in outcome.built.segments] or [outcome]
-        run_parts.append(tuple(_url_and_integrity(part, sri) for part in parts))
-    image_urls = tuple(pipeline.url_for(strip_query(image.url), slim=False, from_tag=True) for image in plan.images)
-    key = (tuple(run_parts), image_urls)
-    last = plan.last
-    if last is not None and last[0] == key:
-        return last[1]
-    output = _assemble(body, plan, key)
-    plan.last = (key, output)
-    return output
-
-
-def _url_and_integrity(outcome: pipeline.Outcome, sri: bool) -> tuple[str, str | None]:
-    integrity = pipeline.with_integrity(outcome.built) if sri and not outcome.built.notfound else None
-    return pipeline.render(outcome), integrity
-
-
-Resolved = tuple[tuple[tuple[tuple[str, str | None], ...], ...], tuple[str, ...]]
-
-
 def _assemble(body: str, plan: Plan, resolved: Resolved) -> str:
-    run_parts, image_urls = resolved
+    runs, singles, maps = resolved
     edits: list[tuple[int, int, str]] = []
-    for run, parts in zip(plan.runs, run_parts, strict=True):
-        first = run.members[0]
-        tags = [_with_url(first.start_tag, first.url_attribute, url, _sri(integrity)) for url, integrity in parts]
-        if first.kind == "script":
-            indent = body[body.rfind("\n", 0, first.start) + 1 : first.start]
-            replacement = ("\n" + indent).join(tag + "</script>" for tag in tags)
-            edits.append((first.start, first.end, replacement))
-        else:
-            edits.append((first.start, first.start + len(first.start_tag), tags[0]))
-        for member in run.members[1:]:
-            start, end = _whole_line(body, member.start, member.end)
-            edits.append((start, end, ""))
-    for image, url in zip(plan.images, image_urls, strict=True):
-        edits.append((image.start, image.end, _with_url(image.start_tag, "src", url)))
-    return _apply(body, edits)
+    for run, pieces in zip(plan.runs, runs, strict=True):
+        for indexes, parts in pieces:
+            if not parts:
+                continue  # a missing member, kept as written
+            members = [run.members[i] for i in indexes]
+            edits += _run_edits(body, members, parts)
+    for element, (values, integrity) in zip(plan.singles, singles, strict=True):
+        tag = element.start_tag
+        for attribute, value in values:
+            tag = _with_value(tag, attribute, value)
+        if integrity == "":
+            tag = _without(tag, "integrity")
+        elif integrity is not None:
+            tag = _with_url(tag, "integrity", integrity)
+            if _attribute_value("crossorigin").search(tag) is None:
+                tag = _with_value(tag, "crossorigin", "anonymous")
+        if tag != element.start_tag:
+            edits.append((element.start, element.start + len(element.start_tag), tag))
+    for element, text in zip(plan.importmaps, maps, strict=True):
+        if text is not None and element.inline is not None:
+            edits.append((element.inline[0], element.inline[1], text))
+    edits.sort()
+    return splice(body, edits)
 
 
-def _sri(integrity: str | None) -> str:
-    return f' integrity="{integrity}" crossorigin="anonymous"' if integrity else ""
-
-
-def _apply(body: str, edits: list[tuple[int, int, str]]) -> str:
-    parts: list[str] = []
-    position = 0
-    for start, end, replacement in sorted(edits):
-        parts.append(body[position:start])
-        parts.append(replacement)
-        position = max(position, end)
-    parts.append(body[position:])
-    return "".join(parts)
+def _run_edits(body: str, members: list[Element], parts: tuple[Part, ...]) -> list[tuple[int, int, str]]:
+    first = members[0]
+    tags = [
+        _with_url(first.start_tag, "src" if first.kind == "script" else "href", url, integrity)
+        for url, integrity in parts
+    ]
+    edits: list[tuple[int, int, str]] = []
+    if first.kind == "script":
+        indent = body[body.rfind("\n", 0, first.start) + 1 : first.start]
+        replacement = ("\n" + indent).join(tag + "</script>" for tag in tags)
+        edits.append((first.start, first.end, replacement))
+    else:
+        edits.append((first.start, first.start + len(first.start_tag), tags[0]))
+    for member in members[1:]:
+        start, end = _whole_line(body, member.start, member.end)
+        edits.append((start, end, ""))
+    return edits
 
 
 def _prefix_media_url(body: str) -> str:
-    """Switched off with ``DJANGO_STATIC_MEDIA_URL_ALWAYS``: put the media URL before each local URL."""
-    collector = _Collector(body)
-    collector.feed(body)
-    collector.close()
+    """Switched off with ``DJANGO_STATIC_MEDIA_URL_ALWAYS``: put the media URL before each local URL;
+    URLs under ``STATIC_URL`` stay exactly as ``{% static %}`` made them."""
+    plan = plan_of(body)
     edits = []
-    for element in collector.elements + collector.uncombined:
-        url = pipeline.original_url(element.url)
-        edits.append(
-            (
-                element.start,
-                element.start + len(element.start_tag),
-                _with_url(element.start_tag, element.url_attribute, url),
-            )
-        )
-    return _apply(body, edits)
+    for element in [member for run in plan.runs for member in run.members] + plan.singles:
+        tag = element.start_tag
+        urls = {
+            slot.written: pipeline.original_url(slot.located.name) + slot.located.suffix
+            for slot in element.slots
+            if not is_static(slot.located.name)
+        }
+        for slot in element.slots:
+            if slot.attribute != "srcset" and slot.written in urls:
+                tag = _with_value(tag, slot.attribute, urls[slot.written])
+        if element.srcset is not None:
+            rewritten = _rewrite_srcset(element.srcset, urls)
+            if rewritten != element.srcset:
+                tag = _with_value(tag, "srcset", rewritten)
+        if tag != element.start_tag:
+            edits.append((element.start, element.start + len(element.start_tag), tag))
+    edits.sort()
+    return splice(body, edits)
+
+
+def is_static(name: str) -> bool:
+    return staticfiles_name(name) is not None

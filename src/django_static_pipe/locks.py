@@ -1,21 +1,45 @@
-"""Locks that hold across threads and processes, so many workers starting cold build a file once."""
+"""Locks that hold across threads and processes, so many workers starting cold build a file once.
+
+Lock files live in ``.static-pipe-locks/`` inside the save folder (``DJANGO_STATIC_SAVE_PREFIX``),
+which belongs to the site; without a save folder, in ``$TMPDIR/django-static-pipe-locks-<uid>``, used
+only when it is a real folder owned by this user that nobody else can write to. A lock file is removed
+when its lock is released, so names from requests leave nothing behind.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import hashlib
+import logging
 import os
+import stat
 import tempfile
 import threading
 import time
 from collections.abc import Iterator
 
+from .conf import pipe_settings
+from .exceptions import StaticPipeError
+
+logger = logging.getLogger("django_static_pipe")
+
 # Longer than any sane build of one asset; a worker stuck past this is better failed than hung.
 LOCK_TIMEOUT_SECONDS = 60.0
+# A build inside another build (an image in CSS, an imported module) waits this long, then goes on
+# without the lock: two processes entering an import cycle from opposite ends would otherwise wait
+# for each other. Building without the lock is safe (files appear whole, outputs are deterministic);
+# it only costs the work twice.
+NESTED_LOCK_TIMEOUT_SECONDS = 5.0
+LOCK_FOLDER_NAME = ".static-pipe-locks"
 
 _thread_locks: dict[str, threading.Lock] = {}
 _thread_locks_guard = threading.Lock()
+
+
+class LockFolderError(StaticPipeError, PermissionError):
+    """The lock folder exists but another user could hold (or remove) our locks there."""
 
 
 class _Held(threading.local):
@@ -24,6 +48,7 @@ class _Held(threading.local):
 
 
 _held = _Held()
+_checked_folders: set[str] = set()
 
 
 def _thread_lock(name: str) -> threading.Lock:
@@ -31,50 +56,115 @@ def _thread_lock(name: str) -> threading.Lock:
         return _thread_locks.setdefault(name, threading.Lock())
 
 
-def lock_folder() -> str:
-    folder = os.path.join(tempfile.gettempdir(), f"django-static-pipe-locks-{os.getuid()}")
-    os.makedirs(folder, mode=0o700, exist_ok=True)
+def _verified(folder: str) -> str:
+    """``folder``, created 0700 if missing; refused when it is not a folder of ours closed to others."""
+    if folder in _checked_folders:
+        return folder
+    with contextlib.suppress(FileExistsError):
+        os.mkdir(folder, 0o700)
+    info = os.lstat(folder)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o022:
+        raise LockFolderError(
+            f"django-static-pipe: the lock folder {folder} is not safe to use: it must be a folder owned by "
+            f"uid {os.getuid()} that no one else can write to (found uid {info.st_uid}, mode "
+            f"{stat.filemode(info.st_mode)}). Another user could hold or remove the build locks there. "
+            "Set DJANGO_STATIC_SAVE_PREFIX (locks then live inside it), or remove that folder."
+        )
+    _checked_folders.add(folder)
     return folder
 
 
+def lock_folder() -> str:
+    save = pipe_settings.save_prefix
+    if save:
+        os.makedirs(save, exist_ok=True)
+        return _verified(os.path.join(save, LOCK_FOLDER_NAME))
+    return _verified(os.path.join(tempfile.gettempdir(), f"django-static-pipe-locks-{os.getuid()}"))
+
+
 @contextlib.contextmanager
-def exclusive(name: str, timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterator[None]:
+def exclusive(name: str, timeout: float = LOCK_TIMEOUT_SECONDS, *, nested: bool = False) -> Iterator[None]:
     """Hold the lock called ``name`` against other threads of this process and other processes.
 
     ``flock`` locks are per open file, so a thread lock is taken first: two threads of one process
     would otherwise both get the same process's lock. Waiting ends with :class:`TimeoutError`, so a
-    cycle of builds waiting on each other fails instead of hanging a worker forever.
+    cycle of builds waiting on each other fails instead of hanging a worker forever; a ``nested`` lock
+    (see :data:`NESTED_LOCK_TIMEOUT_SECONDS`) goes on without it instead.
     """
     digest = hashlib.sha256(name.encode("utf-8", "surrogateescape")).hexdigest()[:32]
     if digest in _held.names:  # re-entrant: a nested build of the same key is caught as a cycle later
         yield
         return
+    if nested:
+        timeout = min(timeout, NESTED_LOCK_TIMEOUT_SECONDS)
     thread_lock = _thread_lock(digest)
     if not thread_lock.acquire(timeout=timeout):
+        if nested:
+            logger.info("django-static-pipe: went on without the lock on %r after %.0fs", name, timeout)
+            yield
+            return
         raise TimeoutError(f"django-static-pipe: waited {timeout:.0f}s for the lock on {name!r}")
     try:
         path = os.path.join(lock_folder(), digest + ".lock")
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        fd = _lock_file(path, name, timeout, nested=nested)
+        if fd is None:  # nested, and another process kept it too long
+            yield
+            return
+        _held.names.add(digest)
         try:
-            _flock(fd, name, timeout)
-            _held.names.add(digest)
-            try:
-                yield
-            finally:
-                _held.names.discard(digest)
+            yield
         finally:
+            _held.names.discard(digest)
+            # Removed while still held: whoever opened this file meanwhile finds it gone after they get
+            # the lock and tries again with a new one (see _lock_file).
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
             os.close(fd)  # closing releases the flock
     finally:
         thread_lock.release()
 
 
-def _flock(fd: int, name: str, timeout: float) -> None:
+def _lock_file(path: str, name: str, timeout: float, *, nested: bool) -> int | None:
+    """An open, locked lock file at ``path`` that is still the file at ``path``; None on a nested timeout."""
     deadline = time.monotonic() + timeout
     while True:
         try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
+        except FileNotFoundError:  # the folder was removed (a save folder cleared by hand): make it again
+            folder = os.path.dirname(path)
+            _checked_folders.discard(folder)
+            os.makedirs(os.path.dirname(folder), exist_ok=True)
+            _verified(folder)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
+        try:
+            if not _flock(fd, deadline):
+                os.close(fd)
+                if nested:
+                    logger.info("django-static-pipe: went on without the lock on %r after %.0fs", name, timeout)
+                    return None
+                raise TimeoutError(f"django-static-pipe: waited {timeout:.0f}s for the lock on {name!r}")
+            opened = os.fstat(fd)
+            try:
+                current = os.stat(path)
+            except FileNotFoundError:
+                current = None
+            if current is not None and (current.st_ino, current.st_dev) == (opened.st_ino, opened.st_dev):
+                return fd
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+            raise
+        os.close(fd)  # the holder removed it as we waited: lock the file that is there now
+
+
+def _flock(fd: int, deadline: float) -> bool:
+    while True:
+        try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
-        except BlockingIOError:
+            return True
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                raise
             if time.monotonic() > deadline:
-                raise TimeoutError(f"django-static-pipe: waited {timeout:.0f}s for the lock on {name!r}") from None
+                return False
             time.sleep(0.005)

@@ -18,6 +18,7 @@ from django.utils.module_loading import import_string
 from .conf import pipe_settings
 from .exceptions import MinifyWarning
 from .minify_guards import js_trap, repair_css
+from .minify_html import minify_html
 
 logger = logging.getLogger("django_static_pipe")
 
@@ -64,35 +65,6 @@ def _unminified(text: str, why: str) -> str:
     logger.warning(message)
     warnings.warn(message, MinifyWarning, stacklevel=3)
     return text
-
-
-# Elements whose content is whitespace-sensitive or not HTML: never touched by minify_html.
-_PROTECTED = re.compile(
-    r"(<(pre|textarea|script|style)\b[^>]*>.*?</\2\s*>)|(<!--\[if.*?<!\[endif\]-->)",
-    re.IGNORECASE | re.DOTALL,
-)
-_COMMENT = re.compile(r"<!--(?!\[if).*?-->", re.DOTALL)
-_SPACE_RUN = re.compile(r"\s+")
-
-
-def _minify_html_segment(text: str) -> str:
-    text = _COMMENT.sub("", text)
-    return _SPACE_RUN.sub(" ", text)
-
-
-def minify_html(html: str) -> str:
-    """Collapse whitespace runs to one space and drop comments, outside pre/textarea/script/style.
-
-    One space is kept where there was any, so inline elements keep their separation.
-    """
-    parts: list[str] = []
-    position = 0
-    for match in _PROTECTED.finditer(html):
-        parts.append(_minify_html_segment(html[position : match.start()]))
-        parts.append(match.group(0))
-        position = match.end()
-    parts.append(_minify_html_segment(html[position:]))
-    return "".join(parts).strip()
 
 
 _JS_HINT = re.compile(r"\b(?:function|var|let|const|return|document|window|=>)\b|=>|\);")

@@ -151,7 +151,7 @@ def _css_problems(name: str, seen: set[str]) -> Iterator[str]:
 
 def check_all(found: Found) -> list[str]:
     """Every missing file and unresolvable reference, each with the template places that lead to it."""
-    problems: list[str] = []
+    problems: list[str] = list(found.problems)
     for use in found.uses.values():
         places = ", ".join(str(place) for place in use.places)
         seen: set[str] = set()

@@ -2,83 +2,69 @@
 
 A built asset is remembered in-process (and in the manifest when enabled). With ``DEBUG`` off a
 remembered asset is returned without touching the disk; with ``DEBUG`` on its sources are checked
-on every call and a change builds a new stamp and removes the old output.
+on every call and a change builds a new stamp and removes the old output. What is remembered is
+bounded, so names that come from requests cannot grow a process without limit.
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import hashlib
 import logging
 import os
 import threading
-import warnings
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
-from functools import cached_property, lru_cache
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from functools import lru_cache
 from typing import Any
-from urllib.parse import quote
 
-from django.core.exceptions import ImproperlyConfigured, SuspiciousFileOperation
-from django.utils.module_loading import import_string
+from django.core.exceptions import SuspiciousFileOperation
 
-from . import locks, writer
-from .assemble import Fingerprint, assemble, fingerprint, strict_mode_runs
+from . import cycles, locks, writer
+from .assemble import Fingerprint
+from .built import (
+    Bounded,
+    Built,
+    Outcome,
+    from_entry,
+    integrity_of,
+    local_url_for,
+    make_key,
+    original_url,
+    parse_key,
+    split_names,
+    to_entry,
+)
 from .conf import pipe_settings
-from .exceptions import BundleError, MissingAssetError, MissingAssetWarning
+from .exceptions import BundleError
 from .manifest import Manifest, get_manifest
-from .minify import minifier_for
-from .naming import content_stamp, mtime_stamp, slim_name, split_name
+from .produce import forget_paths, notfound, output_intact, produce
 from .proxy import call_proxy
-from .sources import Source, is_local, normalize, remembering, resolve
+from .sources import locate, remembering, resolve, staticfiles_name
+
+__all__ = [
+    "Built",
+    "Outcome",
+    "build",
+    "local_url_for",
+    "make_key",
+    "original_url",
+    "render",
+    "reset",
+    "split_names",
+    "to_entry",
+    "url_for",
+]
 
 logger = logging.getLogger("django_static_pipe")
 
-# Characters left as they are when a produced path is put in a URL.
-_URL_SAFE = "/~!$&'()*+,;=:@"
+#: Builds remembered in-process; beyond this the least recently used are read again from the manifest.
+MEMO_ENTRIES = 8192
+#: Names that were not found, remembered so a page that names one does not look for it on every render.
+NOTFOUND_ENTRIES = 1024
 
-
-@dataclass(frozen=True)
-class Built:
-    """What an asset (or bundle) was built into."""
-
-    key: str
-    url_path: str
-    local_url: str
-    filepath: str | None
-    fingerprints: tuple[Fingerprint, ...]
-    integrity: str | None = None
-    notfound: bool = False
-    source_bytes: int = 0
-    size: int = -1  # the output's size; a file of another size (a power cut before it reached the disk) is rebuilt
-    refs: tuple[str, ...] = ()  # keys of the outputs this one references (images and imports in CSS)
-    # Set instead of a file when scripts of different strictness were asked to be joined: the
-    # consecutive groups that can be joined, each an asset of its own.
-    segments: tuple[tuple[str, ...], ...] = ()
-    # The manifest entry this was read from, written back as it is (no second serialization).
-    stored: dict[str, Any] | None = field(default=None, compare=False, repr=False)
-
-    @cached_property
-    def sources(self) -> tuple[str, ...]:
-        return tuple(path for path, _mtime, _size in self.fingerprints)
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """A build plus what this call did, as the file proxy is told."""
-
-    built: Built
-    new: bool
-    changed: bool
-    checked: bool
-
-
-_memo: dict[str, Built] = {}
-_warm: dict[str, Outcome] = {}  # what a warm render reports, made once per build
-#: Outputs this process has produced (sources read and assembled): a herd of cold workers should
-#: produce each output once between them.
-outputs_produced = 0
+_memo: Bounded[str, Built] = Bounded(MEMO_ENTRIES)
+_warm: Bounded[str, Outcome] = Bounded(MEMO_ENTRIES)  # what a warm render reports, made once per build
+_missing: Bounded[str, Built] = Bounded(NOTFOUND_ENTRIES)
 # During an offline build: every build checks its sources and is collected here for the manifest.
 _session: dict[str, Built] | None = None
 
@@ -87,7 +73,9 @@ def reset() -> None:
     """Forget everything remembered in this process (settings changed, or a test starts)."""
     _memo.clear()
     _warm.clear()
-    _realpaths.clear()
+    _missing.clear()
+    forget_paths()
+    parse_argument.cache_clear()
     from .manifest import forget_manifests
     from .proxy import load_proxy
 
@@ -95,186 +83,24 @@ def reset() -> None:
     load_proxy.cache_clear()
 
 
-@lru_cache(maxsize=4096)
-def split_names(argument: str) -> tuple[str, ...]:
-    """``"/a.js; /b.js"`` → ``("/a.js", "/b.js")``."""
-    return tuple(part.strip() for part in argument.split(";") if part.strip())
-
-
-def make_key(names: Sequence[str], slim: bool) -> str:
-    return ("slim:" if slim else "static:") + ";".join(names)
-
-
-def parse_key(key: str) -> tuple[tuple[str, ...], bool]:
-    """The inverse of :func:`make_key`."""
-    mode, _colon, joined = key.partition(":")
-    return split_names(joined), mode == "slim"
-
-
-def local_url_for(url_path: str) -> str:
-    """``/css/a.1.css`` → ``DJANGO_STATIC_MEDIA_URL + DJANGO_STATIC_NAME_PREFIX + /css/a.1.css``.
-
-    A relative path stays relative: it is the template's choice what it is relative to.
-    """
-    quoted = quote(url_path, safe=_URL_SAFE)
-    if not url_path.startswith("/"):
-        return quoted
-    return pipe_settings.media_url + pipe_settings.name_prefix + quoted
-
-
-def original_url(name: str) -> str:
-    """A name as the page gets it when nothing was produced: ``DJANGO_STATIC_MEDIA_URL`` before local
-    absolute names."""
-    if name.startswith("/") and is_local(name):
-        return pipe_settings.media_url + name
-    return name
-
-
-def integrity_of(data: bytes) -> str:
-    return "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode("ascii")
-
-
-@lru_cache(maxsize=8)
-def _generator(dotted_path: str, setting: str) -> Callable[..., str]:
-    try:
-        return import_string(dotted_path)  # type: ignore[no-any-return]
-    except ImportError as exc:
-        raise ImproperlyConfigured(f"{setting} = {dotted_path!r} cannot be imported: {exc}") from exc
-
-
-def _output_name(names: Sequence[str], slim: bool) -> str:
-    if len(names) == 1:
-        name = names[0]
+def _remember(built: Built) -> None:
+    if built.notfound:
+        _missing[built.key] = built
+        _memo.pop(built.key)
     else:
-        combine = _generator(pipe_settings.combine_filenames_generator, "DJANGO_STATIC_COMBINE_FILENAMES_GENERATOR")
-        name = combine(list(names), pipe_settings.name_max_length)
-    extension = split_name(name)[1].lower()
-    if slim and (extension == ".css" or minifier_for(extension) is not None):
-        name = slim_name(name)
-    return name
+        _memo[built.key] = built
+        _missing.pop(built.key)
 
 
-_realpaths: dict[str, str] = {}
-
-
-def _realpath(folder: str) -> str:
-    """``os.path.realpath`` of an output folder, remembered once the folder exists."""
-    found = _realpaths.get(folder)
-    if found is None:
-        found = os.path.realpath(folder)
-        if os.path.isdir(folder):
-            _realpaths[folder] = found
-    return found
-
-
-def _output_path(url_path: str, anchor: Source) -> str:
-    """Where the output goes: under the save folder, or beside the sources in their root."""
-    base = pipe_settings.save_prefix or anchor.root
-    path = os.path.join(base, url_path.lstrip("/"))
-    real_base = _realpath(base)
-    real_parent = _realpath(os.path.dirname(path))
-    if real_parent != real_base and not real_parent.startswith(real_base.rstrip(os.sep) + os.sep):
-        raise SuspiciousFileOperation(
-            f"django-static-pipe: refused to write {url_path}: its folder leads to {real_parent}, outside {real_base}."
-        )
-    return path
-
-
-def _notfound(key: str, name: str) -> Built:
-    message = f"django-static-pipe: {name!r} was not found in any asset root; it is used as it is."
-    logger.warning(message)
-    warnings.warn(message, MissingAssetWarning, stacklevel=6)
-    return Built(key=key, url_path=name, local_url=original_url(name), filepath=None, fingerprints=(), notfound=True)
-
-
-def _nested(name: str, slim: bool) -> tuple[str, list[Fingerprint]]:
-    outcome = build((name,), slim)
-    return render(outcome), list(outcome.built.fingerprints)
-
-
-def _produce(key: str, names: Sequence[str], slim: bool) -> tuple[Built, bool]:
-    """Build the output from the sources; return it and whether a file was written."""
-    global outputs_produced
-    outputs_produced += 1
-    normalized = [normalize(name) for name in names]
-    found = [resolve(name) for name in normalized]
-    if len(found) == 1 and found[0] is None:
-        return _notfound(key, names[0]), False
-    missing = [name for name, source in zip(normalized, found, strict=True) if source is None]
-    if missing:
-        raise MissingAssetError(
-            f"django-static-pipe: {', '.join(missing)} not found; the bundle is {'; '.join(normalized)}."
-        )
-    sources = [source for source in found if source is not None]
-    if len(sources) > 1 and split_name(normalized[0])[1].lower() in (".js", ".mjs"):
-        runs = strict_mode_runs(sources)
-        if len(runs) > 1:
-            segments = tuple(tuple(names[i] for i in run) for run in runs)
-            marker = Built(
-                key=key,
-                url_path="",
-                local_url="",
-                filepath=None,
-                fingerprints=tuple(fingerprint(source.path) for source in sources),
-                refs=tuple(make_key(segment, slim) for segment in segments),
-                segments=segments,
-            )
-            return marker, False
-    base_name = _output_name(normalized, slim)
-    if len({split_name(name)[1].lower() for name in normalized}) > 1:  # a custom generator may not check
-        raise BundleError(f"django-static-pipe: cannot combine files of different types: {'; '.join(normalized)}")
-    refs: list[str] = []
-
-    def nested(name: str, nested_slim: bool) -> tuple[str, list[Fingerprint]]:
-        refs.append(make_key((name,), nested_slim))
-        return _nested(name, nested_slim)
-
-    product = assemble(sources, slim, nested)
-    data = product.data
-    if pipe_settings.stamp == "content":
-        assert data is not None  # assemble copies instead of linking when the name promises the content
-        stamp = content_stamp(data)
-    else:
-        stamp = mtime_stamp(max(mtime for _path, mtime, _size in product.fingerprints) / 1e9)
-    generate = _generator(pipe_settings.filename_generator, "DJANGO_STATIC_FILENAME_GENERATOR")
-    url_path = generate(split_name(base_name), stamp)
-    anchor_folder = os.path.dirname(base_name)
-    anchor = next((s for s in sources if os.path.dirname(s.name) == anchor_folder), sources[0])
-    filepath = _output_path(url_path, anchor)
-    new = False
-    sizes = {path: size for path, _mtime, size in product.fingerprints}  # stat()ed when read
-    size = len(data) if data is not None else sizes[product.link_to or ""]
-    if not _output_intact(filepath, size):
-        writer.write_output(filepath, data, link_to=product.link_to, kinds=pipe_settings.precompress)
-        new = True
-    built = Built(
-        key=key,
-        url_path=url_path,
-        local_url=local_url_for(url_path),
-        filepath=filepath,
-        fingerprints=tuple(dict.fromkeys(product.fingerprints)),
-        integrity=integrity_of(data) if data is not None else None,
-        source_bytes=sum(sizes[source.path] for source in sources),
-        refs=tuple(dict.fromkeys(refs)),
-        size=size,
-    )
-    return built, new
-
-
-def _output_intact(filepath: str, size: int) -> bool:
-    """True when ``filepath`` is there with the expected size (-1: any size)."""
-    try:
-        actual = os.stat(filepath).st_size
-    except OSError:
-        return False
-    return size < 0 or actual == size
+def _remembered(key: str) -> Built | None:
+    return _memo.get(key) or _missing.get(key)
 
 
 def _still_valid(built: Built) -> bool:
     """True when no source changed since ``built`` and its output is still on disk, whole."""
-    if built.notfound:
+    if built.notfound or built.pending:
         return False
-    if not built.segments and (built.filepath is None or not _output_intact(built.filepath, built.size)):
+    if not built.segments and (built.filepath is None or not output_intact(built.filepath, built.size)):
         return False
     for path, mtime_ns, size in built.fingerprints:
         try:
@@ -294,39 +120,6 @@ def _manifest(*, for_reading: bool = False) -> Manifest | None:
     return get_manifest(path) if path else None
 
 
-def to_entry(built: Built, manifest: Manifest) -> dict[str, Any]:
-    if built.stored is not None and built.stored.get("file") == (
-        manifest.to_stored_path(built.filepath) if built.filepath else None
-    ):
-        return built.stored
-    return {
-        "path": built.url_path,
-        "file": manifest.to_stored_path(built.filepath) if built.filepath else None,
-        "sources": [[manifest.to_stored_path(path), mtime, size] for path, mtime, size in built.fingerprints],
-        "integrity": built.integrity,
-        "source_bytes": built.source_bytes,
-        "refs": list(built.refs),
-        "size": built.size,
-        **({"segments": [list(segment) for segment in built.segments]} if built.segments else {}),
-    }
-
-
-def _from_entry(key: str, entry: dict[str, Any], manifest: Manifest) -> Built:
-    return Built(
-        key=key,
-        url_path=entry["path"],
-        local_url=local_url_for(entry["path"]),
-        filepath=manifest.from_stored_path(entry["file"]) if entry.get("file") else None,
-        fingerprints=tuple((manifest.from_stored_path(p), int(m), int(s)) for p, m, s in entry["sources"]),
-        integrity=entry.get("integrity"),
-        source_bytes=int(entry.get("source_bytes", 0)),
-        refs=tuple(entry.get("refs", ())),
-        size=int(entry.get("size", -1)),
-        stored=entry,
-        segments=tuple(tuple(segment) for segment in entry.get("segments", ())),
-    )
-
-
 def _remove_replaced(previous: Built, built: Built) -> None:
     if previous.filepath and previous.filepath != built.filepath and previous.filepath not in built.sources:
         removed = writer.remove_output(previous.filepath)
@@ -335,23 +128,26 @@ def _remove_replaced(previous: Built, built: Built) -> None:
 
 
 def build(names: Sequence[str], slim: bool) -> Outcome:
-    """Build ``names`` (one file or a bundle) unless a valid earlier build can be used."""
+    """Build ``names`` (one file or a bundle, as :func:`sources.locate` names them) unless a valid
+    earlier build can be used."""
     key = make_key(names, slim)
-    remembered = _memo.get(key)
-    if remembered is not None and not pipe_settings.debug and _session is None:
+    if not pipe_settings.debug and _session is None:
         warm = _warm.get(key)
-        if warm is None or warm.built is not remembered:
+        if warm is not None:
+            return warm
+        remembered = _memo.get(key)
+        if remembered is not None:
             warm = _warm[key] = Outcome(remembered, new=False, changed=False, checked=False)
-        return warm
-    outcome = _build_checked(key, names, slim, remembered)
-    if _session is not None and not outcome.built.notfound:
+            return warm
+    outcome = _build_checked(key, names, slim, _remembered(key))
+    if _session is not None and not outcome.built.notfound and not outcome.built.pending:
         _record(outcome.built)
     return outcome
 
 
 def _from_manifest(key: str, manifest: Manifest) -> Built | None:
     entry = manifest.get(key)
-    return _from_entry(key, entry, manifest) if entry is not None else None
+    return from_entry(key, entry, manifest) if entry is not None else None
 
 
 def _record(built: Built) -> None:
@@ -383,6 +179,17 @@ class _Nesting(threading.local):
 _nesting = _Nesting()
 
 
+def _nested(name: str, slim: bool) -> tuple[str, list[Fingerprint]]:
+    """A reference inside an asset (an image in CSS, an imported module): its URL and what it depends on."""
+    key = make_key((name,), slim)
+    if cycles.closes_cycle(key):
+        return cycles.placeholder(key), []
+    outcome = build((name,), slim)
+    if outcome.built.pending:  # it waits for its cycle, which this build belongs to as well
+        return cycles.placeholder(key), []
+    return render(outcome), list(outcome.built.fingerprints)
+
+
 def _build_checked(key: str, names: Sequence[str], slim: bool, previous: Built | None) -> Outcome:
     debug = pipe_settings.debug or _session is not None
     manifest = _manifest(for_reading=_session is not None)
@@ -394,7 +201,20 @@ def _build_checked(key: str, names: Sequence[str], slim: bool, previous: Built |
     if previous is not None and _still_valid(previous):
         _memo[key] = previous
         return Outcome(previous, new=False, changed=False, checked=True)
-    with locks.exclusive(f"build:{pipe_settings.save_prefix}:{key}"):
+    if previous is not None and previous.notfound and not debug:
+        return Outcome(previous, new=False, changed=False, checked=False)
+    with remembering():
+        if len(names) == 1 and resolve(names[0]) is None:  # nothing to build, so no lock (and no lock file)
+            built = notfound(key, names[0])
+            _remember(built)
+            return Outcome(built, new=False, changed=False, checked=True)
+        return _build_locked(key, names, slim, previous, manifest)
+
+
+def _build_locked(
+    key: str, names: Sequence[str], slim: bool, previous: Built | None, manifest: Manifest | None
+) -> Outcome:
+    with locks.exclusive(f"build:{pipe_settings.save_prefix}:{key}", nested=_nesting.depth > 0):
         # Another thread or process may have built it while this one waited for the lock.
         done = _built_meanwhile(key, previous, manifest)
         if done is not None:
@@ -402,24 +222,29 @@ def _build_checked(key: str, names: Sequence[str], slim: bool, previous: Built |
             return Outcome(done, new=False, changed=False, checked=True)
         _nesting.depth += 1
         try:
-            with remembering():
-                built, new = _produce(key, names, slim)
+            produced = produce(key, names, slim, _nested)
         finally:
             _nesting.depth -= 1
+        built = produced.built
+        if built.pending:
+            return Outcome(built, new=False, changed=False, checked=True)
         # Recorded before the lock is released, so whoever waited for it finds the build done. The
         # outputs a build references (images in its CSS) are written to the manifest with it, once.
-        _memo[key] = built
-        if manifest is not None and not built.notfound and _session is None:
-            _nesting.pending[key] = to_entry(built, manifest)
-            if _nesting.depth == 0:
-                entries, _nesting.pending = _nesting.pending, {}
-                manifest.update(entries)
+        for member in (built, *produced.members):
+            _remember(member)
+            if _session is not None:
+                _session[member.key] = member
+            elif manifest is not None and not member.notfound:
+                _nesting.pending[member.key] = to_entry(member, manifest)
+        if manifest is not None and _session is None and _nesting.depth == 0 and _nesting.pending:
+            entries, _nesting.pending = _nesting.pending, {}
+            manifest.update(entries)
     changed = previous is not None and not previous.notfound and previous.url_path != built.url_path
     # Only a developer's DEBUG render removes what it replaced; a deploy's build leaves old outputs to
     # static_pipe_prune, since pages rendered from the current manifest still name them.
     if changed and pipe_settings.debug and _session is None and previous is not None:
         _remove_replaced(previous, built)
-    return Outcome(built, new=new, changed=changed, checked=True)
+    return Outcome(built, new=produced.new, changed=changed, checked=True)
 
 
 def reuse_if_current(names: Sequence[str], slim: bool) -> bool:
@@ -476,25 +301,78 @@ def with_integrity(built: Built) -> str | None:
     return integrity
 
 
-def disabled_url(name: str) -> str:
-    """What a name becomes with ``DJANGO_STATIC`` off."""
-    return original_url(name) if pipe_settings.media_url_always else name
+def disabled_url(argument: str) -> str:
+    """What a tag's argument becomes with ``DJANGO_STATIC`` off.
+
+    A URL under ``STATIC_URL`` or another host stays as it is. With ``DJANGO_STATIC_MEDIA_URL_ALWAYS``
+    a local name gets ``DJANGO_STATIC_MEDIA_URL`` in front. Otherwise, when names are found by the
+    staticfiles finders (``DJANGO_STATIC_MEDIA_ROOTS`` unset), a name gets the URL ``{% static %}``
+    gives it, so Django's own static serving finds it; with roots of its own it stays as written.
+    """
+    try:
+        located = locate(argument)
+    except SuspiciousFileOperation:
+        return argument
+    if located is None or staticfiles_name(located.name) is not None or ";" in argument:
+        return argument
+    if pipe_settings.media_url_always:
+        return original_url(located.name) + located.suffix
+    if pipe_settings.media_roots is None:
+        from django.contrib.staticfiles.storage import staticfiles_storage
+
+        try:
+            return staticfiles_storage.url(located.name.lstrip("/")) + located.suffix
+        except ValueError:  # a Manifest storage that has no entry for it (no collectstatic yet)
+            return pipe_settings.static_url + located.name.lstrip("/") + located.suffix
+    return argument
+
+
+@lru_cache(maxsize=4096)
+def parse_argument(argument: str) -> tuple[tuple[str, ...], str] | None:
+    """A tag's argument (``"/a.js; /b.js?v=2"``) as canonical names and the query/fragment the URL
+    keeps; None when it is one name that is not local (``https://…``), which is used as it is.
+
+    Raises :class:`SuspiciousFileOperation` for names that climb out of the roots and
+    :class:`BundleError` when the members of a bundle carry different queries.
+    """
+    parts = split_names(argument)
+    located = [locate(part) for part in parts]
+    if len(parts) == 1 and located[0] is None:
+        return None
+    if any(item is None for item in located):
+        raise BundleError(f"django-static-pipe: a bundle can only join local files: {argument!r}")
+    suffixes = {item.suffix for item in located if item is not None}
+    if len(suffixes) > 1:
+        raise BundleError(f"django-static-pipe: the members of {argument!r} carry different queries or fragments.")
+    return tuple(item.name for item in located if item is not None), suffixes.pop() if suffixes else ""
 
 
 def url_for(argument: str, *, slim: bool, from_tag: bool) -> str:
-    """The URL for a tag's or the Python API's argument (one name or ``"a; b"``)."""
-    names = split_names(argument)
-    if not names:
+    """The URL for a tag's or the Python API's argument (one name or ``"a; b"``).
+
+    The result is a plain string: the template tags escape it as autoescape says, as ``{% static %}``
+    does.
+    """
+    if not split_names(argument):
         return argument
     if not pipe_settings.enabled:
         url = disabled_url(argument.strip())
         return url if from_tag else call_proxy(url, disabled=True)
-    if len(names) == 1 and not is_local(names[0]):
-        return names[0]
+    parsed = parse_argument(argument)
+    if parsed is None:
+        return argument.strip()
+    names, suffix = parsed
     outcome = build(names, slim)
     if outcome.built.segments:
         raise BundleError(mixed_strictness_message(outcome.built.segments))
-    return render(outcome)
+    if outcome.built.notfound and _under_static_url(argument):
+        return argument.strip()  # left exactly as {% static %} made it
+    return render(outcome) + suffix
+
+
+def _under_static_url(argument: str) -> bool:
+    static_url = pipe_settings.static_url
+    return bool(static_url) and argument.strip().startswith(static_url)
 
 
 def mixed_strictness_message(segments: Sequence[Sequence[str]]) -> str:

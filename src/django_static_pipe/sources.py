@@ -1,8 +1,13 @@
-"""Turning a name from a template into a source file, and refusing names that escape the roots.
+"""Turning a URL or name from a template into a source file, and refusing names that escape the roots.
 
-Names look like URL paths (``/css/a.css`` or ``css/a.css``). They are looked up in
-``DJANGO_STATIC_MEDIA_ROOTS`` in order, or, when that is unset, through Django's staticfiles finders.
-A name whose real path (symlinks followed) lies outside every root is refused and never read.
+This is the one place that reads a URL: :func:`locate` splits off the query and fragment, resolves
+relative references, understands ``STATIC_URL`` (relative like ``/static/`` or absolute like
+``https://cdn.example.com/static/``) and cleans the path; :func:`resolve` finds the file. Names look
+like URL paths (``/css/a.css`` or ``css/a.css``) and are looked up in ``DJANGO_STATIC_MEDIA_ROOTS`` in
+order, or, when that is unset, through Django's staticfiles finders. A name under ``STATIC_URL``'s path
+(``/static/app/site.css``) is always the staticfiles name after it (``app/site.css``), found by the
+finders or in ``STATIC_ROOT``. A name whose real path (symlinks followed) lies outside every root is
+refused and never read.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from urllib.parse import unquote, urlsplit
 
 from django.core.exceptions import SuspiciousFileOperation
 
@@ -35,9 +41,92 @@ class Source:
     root: str
 
 
+@dataclass(frozen=True)
+class Located:
+    """A URL this app handles: the asset's name and the query/fragment to put back on the result."""
+
+    name: str
+    suffix: str = ""
+
+
 def is_local(url: str) -> bool:
     """True for names this app processes: no scheme (``http:``, ``data:``), no ``//host``."""
     return bool(url) and not url.startswith("//") and not _SCHEME.match(url) and not url.startswith("#")
+
+
+@lru_cache(maxsize=8)
+def _static_prefixes(static_url: str) -> tuple[str, tuple[str, ...]]:
+    """``STATIC_URL``'s path and the absolute spellings that mean it (``https://h/static/``, ``//h/static/``)."""
+    parts = urlsplit(static_url)
+    path = parts.path if parts.path.endswith("/") else parts.path + "/"
+    if not path.startswith("/"):
+        path = "/" + path
+    spellings: tuple[str, ...] = ()
+    if parts.netloc:
+        spellings = (static_url if static_url.endswith("/") else static_url + "/", f"//{parts.netloc}{path}")
+    return path, spellings
+
+
+def static_path() -> str | None:
+    """The path part of ``STATIC_URL`` (``/static/``); None when unset or ``/`` (every name would be static)."""
+    static_url = pipe_settings.static_url
+    if not static_url:
+        return None
+    path = _static_prefixes(static_url)[0]
+    return None if path == "/" else path
+
+
+def staticfiles_name(name: str) -> str | None:
+    """``/static/app/site.css`` → ``app/site.css`` when ``name`` lies under ``STATIC_URL``; else None."""
+    prefix = static_path()
+    if prefix is None or not name.startswith(prefix):
+        return None
+    return name[len(prefix) :] or None
+
+
+def split_suffix(url: str) -> tuple[str, str]:
+    """``/a.css?v=2#x`` → ``("/a.css", "?v=2#x")``: a query never changes which file is read."""
+    cut = min((i for i in (url.find("?"), url.find("#")) if i >= 0), default=len(url))
+    return url[:cut], url[cut:]
+
+
+def locate(url: str, *, base: str | None = None, decode: bool = False) -> Located | None:
+    """The asset a URL names, or None when it is not this app's to handle (another host, ``data:``,
+    ``#frag``, a bare name such as a module specifier when ``base`` is given and it is not relative).
+
+    ``base`` is the name of the file the URL is written in (CSS, a script): relative URLs resolve
+    against its folder. ``decode`` undoes percent-escapes (URLs in HTML, CSS and JS); tag arguments are
+    names and are taken as written. Raises :class:`SuspiciousFileOperation` for names that climb out.
+    """
+    url = url.strip()
+    static_url = pipe_settings.static_url
+    if static_url and not is_local(url):
+        path, spellings = _static_prefixes(static_url)
+        for spelling in spellings:
+            if url.startswith(spelling):
+                url = path + url[len(spelling) :]
+                break
+    if not is_local(url):
+        return None
+    raw, suffix = split_suffix(url)
+    if not raw:
+        return None
+    if decode:
+        raw = unquote(raw)
+    if base is not None and not raw.startswith("/"):
+        base_folder = posixpath.dirname("/" + base.lstrip("/"))
+        raw = posixpath.join(base_folder, raw)
+    if decode and raw.startswith("/"):
+        # A browser resolves "/css/../../x" to "/x": ".." stops at the top of a URL path.
+        raw = "/" + posixpath.normpath(raw).lstrip("/")
+    name = normalize(raw)
+    if pipe_settings.media_roots is None:
+        # Names are staticfiles names already: "/static/app/site.css" and "/app/site.css" are one file,
+        # so they are one name (and one output).
+        static_name = staticfiles_name(name)
+        if static_name is not None:
+            name = "/" + static_name
+    return Located(name, suffix)
 
 
 def normalize(name: str) -> str:
@@ -165,6 +254,9 @@ def resolve(name: str) -> Source | None:
 def _resolve(name: str) -> Source | None:
     name = normalize(name)
     relative = name.lstrip("/")
+    static_name = staticfiles_name(name)
+    if static_name is not None:
+        return _resolve_staticfiles(name, static_name)
     roots = pipe_settings.media_roots
     if roots is not None:
         real_roots = _real_roots(tuple(roots))
@@ -179,14 +271,23 @@ def _resolve(name: str) -> Source | None:
             if path:
                 return Source(name=name, path=path, root=real_root)
         return None
+    return _resolve_staticfiles(name, relative)
+
+
+def _resolve_staticfiles(name: str, relative: str) -> Source | None:
+    """A staticfiles name through Django's finders, else in ``STATIC_ROOT`` (after ``collectstatic``,
+    where a Manifest storage's hashed names live)."""
     from django.contrib.staticfiles import finders
 
     try:
         candidate = finders.find(relative)
     except (OSError, ValueError):
-        return None
-    if not candidate:
-        return None
+        candidate = None
     if isinstance(candidate, list):  # pragma: no cover - only with find_all
-        candidate = candidate[0]
-    return _checked(name, os.fspath(candidate), finder_roots())
+        candidate = candidate[0] if candidate else None
+    if candidate:
+        return _checked(name, os.fspath(candidate), finder_roots())
+    static_root = pipe_settings.static_root
+    if not static_root:
+        return None
+    return _checked(name, os.path.join(static_root, relative), [static_root])

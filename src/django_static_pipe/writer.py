@@ -17,7 +17,9 @@ from collections.abc import Iterable, Iterator
 TEMP_PREFIX = ".static-pipe-tmp-"
 FILE_MODE = 0o644
 # Extensions whose outputs get .gz/.br siblings: text that compresses; images and fonts are already packed.
-TEXT_EXTENSIONS = frozenset({".css", ".js", ".mjs", ".svg", ".json", ".xml", ".txt", ".map", ".html", ".htm"})
+TEXT_EXTENSIONS = frozenset(
+    {".css", ".js", ".mjs", ".svg", ".json", ".xml", ".txt", ".map", ".html", ".htm", ".webmanifest"}
+)
 SIBLING_SUFFIXES = {"gzip": ".gz", "br": ".br"}
 
 #: Files this process has put in place (outputs, siblings, links): lets a build say it wrote nothing.

@@ -53,6 +53,20 @@ def lines(f: dict) -> list[str]:
         f"{r.get('ranges_in_header')} overlapping ranges: HTTP {r.get('ranges_status')}, "
         f"{r.get('ranges_bytes_read_from_mongodb')} bytes read for a {r.get('ranges_file_size')}-byte file; "
         f"10 MB unterminated CSS/JS minified in {json.dumps(r.get('unterminated_10mb_minify_seconds'))} s |",
+        *media_lines(f),
+    ]
+
+
+def media_lines(f: dict) -> list[str]:
+    """Rows of the GridFS media cases (issue 11): data safety, streaming memory, names, Chromium."""
+    d, st, n, b = (f.get(k, {}) for k in ("gridfs_data_safety", "media_streaming", "media_names", "media_browser"))
+    return [
+        f"| GridFS data safety | {d.get('unanswered_document_insert')}; {d.get('sweep_during_upload')} |",
+        f"| GridFS streaming memory | 32 MiB download, growth of the serving process's peak RSS: gunicorn (WSGI) "
+        f"{st.get('wsgi_32mib_peak_growth_kib')} KiB, uvicorn (ASGI) {st.get('asgi_32mib_peak_growth_kib')} KiB |",
+        f"| GridFS names and types | {n.get('candidates')} candidate names: {n.get('stored_and_served')} stored and "
+        f"served, {n.get('refused_by_both')} refused by storage and view alike; Chromium: "
+        f"{json.dumps(b.get('chromium'))} |",
     ]
 
 

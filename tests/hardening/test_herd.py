@@ -10,7 +10,7 @@ import traceback
 
 from django.template import Context, Template
 
-from django_static_pipe import pipeline, writer
+from django_static_pipe import pipeline, produce, writer
 from tests.hardening.figures import record
 
 PROCESSES = 5
@@ -28,7 +28,7 @@ PAGE = """{% load django_static %}{% slimall %}
 
 def _worker(barrier, results) -> None:
     pipeline.reset()  # a cold worker: nothing remembered
-    produced_before, written_before = pipeline.outputs_produced, writer.files_written  # counts inherited at fork
+    produced_before, written_before = produce.outputs_produced, writer.files_written  # counts inherited at fork
     pages: list[str] = []
     errors: list[str] = []
     ready = threading.Barrier(THREADS)
@@ -46,7 +46,7 @@ def _worker(barrier, results) -> None:
         thread.start()
     for thread in threads:
         thread.join()
-    results.put(json.dumps({"pages": pages, "errors": errors, "produced": pipeline.outputs_produced - produced_before,
+    results.put(json.dumps({"pages": pages, "errors": errors, "produced": produce.outputs_produced - produced_before,
                             "written": writer.files_written - written_before}))  # fmt: skip
 
 

@@ -155,8 +155,11 @@ def test_mongodb_faults_are_503_and_leave_no_orphans(mongo_behind_fault, mongo_s
     orphans_before = chunks.count_documents({}) - kept_chunks
     assert orphans_before > 0  # the failed upload could not clean up after itself: the sweep must
     out = StringIO()
-    time.sleep(1.1)  # ObjectIds count whole seconds: let the orphans be older than 'now - 0 hours'
-    call_command("static_pipe_gridfs_sweep", "--older-than", "0", stdout=out)
+    # The upload is over (it failed): a sweep may now treat anything older than a second as left over.
+    # The sweep refuses an age below the longest possible upload, so tell it that is short here.
+    settings.STORAGES = gridfs_storages(**{**storage._explicit, "max_upload_seconds": 0.5})
+    time.sleep(2.1)  # ObjectIds count whole seconds: let the orphans be older than the 1.5 s floor
+    call_command("static_pipe_gridfs_sweep", "--older-than", str(1.6 / 3600), stdout=out)
     orphans_after = chunks.count_documents({}) - kept_chunks
     direct.close()
     assert orphans_after == 0

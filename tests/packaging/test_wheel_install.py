@@ -99,7 +99,7 @@ def test_installs_with_the_newest_pip_into_a_new_virtualenv_and_passes_check(bui
     python = env_dir / "bin" / "python"
     # Deliberately the newest pip, as a user on a new machine has it: this is the canary the pins avoid.
     run(python, "-m", "pip", "install", "--quiet", "--upgrade", "pip", cwd=tmp_path)
-    requirement = f"django-static-pipe[s3,gridfs,brotli] @ {built[artifact].as_uri()}"
+    requirement = f"django-static-pipe[s3,gridfs,brotli,jinja2] @ {built[artifact].as_uri()}"
     run(python, "-m", "pip", "install", "--quiet", requirement, cwd=tmp_path)
     project = tmp_path / "project"
     (project / "assets" / "css").mkdir(parents=True)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
-from django_static_pipe.exceptions import BundleError, MissingAssetWarning
+from django_static_pipe import pipeline
+from django_static_pipe.exceptions import ImportCycleWarning, MissingAssetWarning
 from tests.conftest import T0
 
 BASE_CSS_EXPECTED = f"""/* Base styles. This comment mentions url(commented.png), which must stay as it is. */
@@ -75,9 +78,30 @@ def test_later_members_imports_are_inlined_in_place(site):
     )
 
 
-def test_an_import_cycle_names_its_files(site):
-    with pytest.raises(BundleError, match=r"cycle-a\.css → cycle-b\.css → /css/cycle-a\.css"):
-        site.render('{% staticfile "/css/cycle-a.css" %}')
+def test_an_import_cycle_warns_and_each_file_names_the_others_stamped_url(site):
+    with pytest.warns(ImportCycleWarning, match=r"/css/cycle-a\.css → /css/cycle-b\.css → /css/cycle-a\.css"):
+        url = site.render('{% staticfile "/css/cycle-a.css" %}')
+    assert url == f"/css/cycle-a.{T0}.css"
+    assert site.output(url).read_text() == f'@import url("/css/cycle-b.{T0}.css");\n.a {{ color: blue; }}'
+    assert site.output(f"/css/cycle-b.{T0}.css").read_text() == (
+        f'@import url("/css/cycle-a.{T0}.css");\n.b {{ color: green; }}'
+    )
+
+
+def test_a_cycle_with_content_stamps_gets_one_stamp_whoever_is_asked_first(site, settings):
+    settings.DJANGO_STATIC_STAMP = "content"
+    with pytest.warns(ImportCycleWarning):
+        from_a = site.render('{% staticfile "/css/cycle-a.css" %}')
+    first = {path: site.out.joinpath(path).read_bytes() for path in site.produced()}
+    shutil.rmtree(site.out)
+    pipeline.reset()
+    with pytest.warns(ImportCycleWarning):
+        from_b = site.render('{% staticfile "/css/cycle-b.css" %}')
+    second = {path: site.out.joinpath(path).read_bytes() for path in site.produced()}
+    assert first == second
+    stamp = from_a.split(".")[-2]
+    assert from_b == f"/css/cycle-b.{stamp}.css"
+    assert f"/css/cycle-a.{stamp}.css".encode() in second[f"css/cycle-b.{stamp}.css"]
 
 
 def test_non_ascii_css_gets_a_charset_rule(site):

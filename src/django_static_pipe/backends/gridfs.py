@@ -4,26 +4,24 @@
 "OPTIONS": {"uri": "mongodb://localhost:27017", "database": "media"}}}``
 
 Files are written in the standard GridFS layout (``<bucket>.files`` and ``<bucket>.chunks``), so
-any GridFS tool reads them. Chunks are written first and the file document last: a file is visible
-only once it is complete, and an upload that fails removes its chunks. One name holds one file; a
-unique index on ``filename`` makes concurrent saves of one name end with different names, never
-with one overwriting the other.
+any GridFS tool reads them and may write revisions into the same bucket; the newest revision of a
+name is the one served, as ``GridFSBucket.open_download_stream_by_name`` does. Our own saves never
+add a revision: each claims a name no one has used before in the bucket's name registry (see
+:mod:`.gridfs_names`), and a deleted name stays claimed as a tombstone. How one file is written so
+that no reader sees it broken is in :mod:`.gridfs_upload`.
 """
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import mimetypes
 import posixpath
 import re
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import IO, Any
 from urllib.parse import quote
 
-from bson import ObjectId
-from bson.binary import Binary
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, SuspiciousFileOperation
 from django.core.files import File
@@ -35,32 +33,22 @@ from django.utils.deconstruct import deconstructible
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from ..conf import pipe_settings
+from ..media_types import normalise
+from .gridfs_document import FileDocument, check_document
 from .gridfs_file import GridFSFile
+from .gridfs_names import REGISTRY_SUFFIX, NameRegistry, clean_name, variants_pattern
 from .gridfs_options import OPTIONS
+from .gridfs_upload import Upload
 from .mongo import get_client
 
-UNIQUE_NAME_INDEX = "static_pipe_filename_unique"
-BATCH_BYTES = 4 * 1024 * 1024  # chunks are inserted in batches of about this much
+__all__ = ["GridFSStorage", "clean_name"]
 
+#: The unique index on ``filename`` that earlier versions created: it breaks every writer of revisions.
+LEGACY_UNIQUE_NAME_INDEX = "static_pipe_filename_unique"
+RESERVE_ATTEMPTS = 20
 
 _indexed: set[tuple[int, str, str, str]] = set()
 _indexed_guard = threading.Lock()
-
-
-def clean_name(name: str) -> str:
-    """A stored name in its one canonical form, or :class:`SuspiciousFileOperation` if it has none.
-
-    Backslashes count as separators; absolute names, ``..`` segments, NUL and names that reduce to
-    nothing are refused, as Django's own storages refuse them.
-    """
-    name = str(name).replace("\\", "/")
-    if "\x00" in name or not name.strip("/. "):
-        raise SuspiciousFileOperation(f"GridFSStorage refuses the file name {name!r}.")
-    cleaned = posixpath.normpath(name)
-    if name.startswith("/") or ".." in name.split("/") or cleaned.startswith("/"):
-        raise SuspiciousFileOperation(f"GridFSStorage refuses the file name {name!r}: it leaves the storage.")
-    validate_file_name(cleaned, allow_relative_path=True)
-    return cleaned
 
 
 @deconstructible(path="django_static_pipe.backends.gridfs.GridFSStorage")
@@ -132,8 +120,26 @@ class GridFSStorage(Storage):
     def chunks(self) -> Any:
         return self._database()[f"{self.bucket}.chunks"]
 
+    @property
+    def registry(self) -> NameRegistry:
+        return NameRegistry(self._database()[f"{self.bucket}.{REGISTRY_SUFFIX}"])
+
+    @property
+    def max_upload_seconds(self) -> float:
+        """No upload sends a write after this many seconds (what lets the sweep know one is over)."""
+        return float(self.option("max_upload_seconds"))
+
+    @property
+    def sweep_floor_seconds(self) -> float:
+        """The shortest age at which chunks without a file can be an upload that is certainly over."""
+        return self.max_upload_seconds + int(self.option("socket_timeout_ms")) / 1000
+
     def ensure_indexes(self) -> None:
-        """Create the GridFS indexes and the unique name index, once per process and bucket."""
+        """Create the GridFS indexes once per process and bucket; drop the unique name index of old versions.
+
+        GridFS allows several revisions of a name, so a unique index on ``filename`` makes other
+        writers fail (and cannot be built on a bucket that holds revisions).
+        """
         database = self._database()
         key = (id(database.client), database.name, self.bucket, str(self.option("uri")))
         if key in _indexed:
@@ -143,20 +149,15 @@ class GridFSStorage(Storage):
                 return
             self.chunks.create_index([("files_id", 1), ("n", 1)], unique=True)
             self.files.create_index([("filename", 1), ("uploadDate", 1)])
-            try:
-                self.files.create_index([("filename", 1)], unique=True, name=UNIQUE_NAME_INDEX)
-            except (DuplicateKeyError, OperationFailure) as exc:
-                raise ImproperlyConfigured(
-                    f"GridFS bucket {self.bucket!r} in database {database.name!r} holds several revisions of some "
-                    "names; GridFSStorage keeps one file per name. Delete the older revisions "
-                    f"(storage.delete(name) removes them all) and try again. ({exc})"
-                ) from exc
+            if LEGACY_UNIQUE_NAME_INDEX in self.files.index_information():
+                with contextlib.suppress(OperationFailure):  # another process dropped it first
+                    self.files.drop_index(LEGACY_UNIQUE_NAME_INDEX)
             _indexed.add(key)
 
     # -- reading -------------------------------------------------------------------------------------
 
     def file_document(self, name: str) -> dict[str, Any] | None:
-        """The newest file document stored under ``name``, or None."""
+        """The newest revision's file document stored under ``name``, or None (as GridFS readers choose it)."""
         document: dict[str, Any] | None = self.files.find_one(
             {"filename": clean_name(name)}, sort=[("uploadDate", -1), ("_id", -1)]
         )
@@ -167,6 +168,9 @@ class GridFSStorage(Storage):
         if document is None:
             raise FileNotFoundError(f"GridFSStorage: no file named {name!r} in bucket {self.bucket!r}.")
         return document
+
+    def _checked(self, name: str) -> FileDocument:
+        return check_document(self._require(name))
 
     def _open(self, name: str, mode: str = "rb") -> GridFSFile:
         if any(flag in mode for flag in "wax+"):
@@ -181,7 +185,7 @@ class GridFSStorage(Storage):
         return self.files.find_one({"filename": clean_name(name)}, {"_id": 1}) is not None
 
     def size(self, name: str) -> int:
-        return int(self._require(name)["length"])
+        return self._checked(name).length
 
     def url(self, name: str | None) -> str:
         if name is None:
@@ -205,35 +209,31 @@ class GridFSStorage(Storage):
         return aware if settings.USE_TZ else django_timezone.make_naive(aware)
 
     def get_modified_time(self, name: str) -> datetime:
-        return self._datetime(self._require(name)["uploadDate"])
+        return self._datetime(self._checked(name).upload_date)
 
     def get_created_time(self, name: str) -> datetime:
         oldest = self.files.find_one({"filename": clean_name(name)}, sort=[("uploadDate", 1), ("_id", 1)])
         if oldest is None:
             raise FileNotFoundError(f"GridFSStorage: no file named {name!r} in bucket {self.bucket!r}.")
-        return self._datetime(oldest["uploadDate"])
+        return self._datetime(check_document(oldest).upload_date)
 
     # -- writing -------------------------------------------------------------------------------------
 
     def delete(self, name: str) -> None:
-        """Remove every revision stored under ``name``: file documents first, then their chunks."""
-        ids = [document["_id"] for document in self.files.find({"filename": clean_name(name)}, {"_id": 1})]
+        """Remove every revision of ``name`` (documents first, then chunks) and keep the name as a tombstone.
+
+        The tombstone comes first: if the rest fails, the name is still never handed out again.
+        """
+        name = clean_name(name)
+        self.registry.bury(name)
+        ids = [document["_id"] for document in self.files.find({"filename": name}, {"_id": 1})]
         if ids:
             self.files.delete_many({"_id": {"$in": ids}})
             self.chunks.delete_many({"files_id": {"$in": ids}})
 
-    def _taken_names(self, folder: str, root: str, short_root: str, ext: str) -> set[str]:
-        """One query for the name and every ``root_XXXXXXX.ext`` variant of it."""
-        prefix = folder + "/" if folder else ""
-        pattern = (
-            f"^(?:{re.escape(prefix + root + ext)}|{re.escape(prefix + short_root)}_[A-Za-z0-9]{{7}}{re.escape(ext)})$"
-        )
-        return {
-            document["filename"] for document in self.files.find({"filename": {"$regex": pattern}}, {"filename": 1})
-        }
-
     def get_available_name(self, name: str, max_length: int | None = None) -> str:
-        """``name`` if free, else ``root_XXXXXXX.ext`` free of every name now stored (one round trip)."""
+        """``name`` if free, else ``root_XXXXXXX.ext``: free of every stored name and every name this storage
+        ever handed out, deleted ones included (two queries, however many variants are taken)."""
         name = clean_name(name)
         folder, basename = posixpath.split(name)
         validate_file_name(basename)
@@ -247,7 +247,10 @@ class GridFSStorage(Storage):
                     f'Storage can not find an available filename for "{name}". Please make sure that the '
                     'corresponding file field allows sufficient "max_length".'
                 )
-        taken = self._taken_names(folder, root, short_root, ext)
+        pattern = variants_pattern(folder, root, short_root, ext)
+        taken = self.registry.taken(pattern)
+        stored = self.files.find({"filename": {"$regex": pattern}}, {"filename": 1})
+        taken |= {document["filename"] for document in stored}
         if name not in taken and (max_length is None or len(name) <= max_length):
             return name
         while True:
@@ -257,85 +260,43 @@ class GridFSStorage(Storage):
 
     def save(self, name: str | None, content: Any, max_length: int | None = None) -> str:
         if name is None:
-            name = content.name
+            name = getattr(content, "name", None)
+        if not isinstance(name, str):
+            raise TypeError(
+                f"GridFSStorage.save() needs a file name: got {name!r} and content without a name of its own."
+            )
         if not hasattr(content, "chunks"):
             content = File(content, name)
-        validate_file_name(str(name), allow_relative_path=True)
-        name = self.get_available_name(str(name), max_length=max_length)
+        validate_file_name(name, allow_relative_path=True)
+        name = self.get_available_name(name, max_length=max_length)
         return self._store(name, content, max_length)
 
     def _save(self, name: str, content: Any) -> str:
         return self._store(clean_name(name), content, None)
 
     def _store(self, name: str, content: Any, max_length: int | None) -> str:
-        """Write the chunks, then the file document; on any failure remove the chunks and re-raise."""
+        """Claim a name no one ever had, then write the file (see :mod:`.gridfs_upload`)."""
         self.ensure_indexes()
-        file_id = ObjectId()
-        try:
-            length, sha256 = self._write_chunks(file_id, content)
-            content_type = _content_type(name, content)
-            document = {
-                "_id": file_id,
-                "length": length,
-                "chunkSize": self.chunk_size,
-                "uploadDate": datetime.now(UTC).replace(microsecond=0),
-                "metadata": {"contentType": content_type, "sha256": sha256},
-            }
-            for _attempt in range(20):
-                try:
-                    self.files.insert_one({**document, "filename": name})
-                    return name
-                except DuplicateKeyError:  # another upload took the name meanwhile: pick another
-                    name = self.get_available_name(name, max_length=max_length)
+        upload = Upload(
+            files=self.files,
+            chunks=self.chunks,
+            registry=self.registry,
+            chunk_size=self.chunk_size,
+            max_seconds=self.max_upload_seconds,
+        )
+        for _attempt in range(RESERVE_ATTEMPTS):
+            try:
+                upload.registry.reserve(name, upload.file_id)
+                break
+            except DuplicateKeyError:  # another upload took the name meanwhile: pick another
+                name = self.get_available_name(name, max_length=max_length)
+        else:
             raise FileExistsError(f"GridFSStorage could not find a free name for {name!r}.")
-        except BaseException:
-            self._discard_chunks(file_id)
-            raise
-
-    def _discard_chunks(self, file_id: ObjectId) -> None:
-        try:
-            self.chunks.delete_many({"files_id": file_id})
-        except Exception:  # the server may be the reason we failed; the sweep command finishes the job
-            import logging
-
-            logging.getLogger("django_static_pipe").warning(
-                "GridFSStorage: could not remove the chunks of failed upload %s; "
-                "`manage.py static_pipe_gridfs_sweep` will.",
-                file_id,
-            )
-
-    def _write_chunks(self, file_id: ObjectId, content: Any) -> tuple[int, str]:
-        digest = hashlib.sha256()
-        length = 0
-        batch: list[dict[str, Any]] = []
-        for number, piece in enumerate(_exact_pieces(content, self.chunk_size)):
-            digest.update(piece)
-            length += len(piece)
-            batch.append({"files_id": file_id, "n": number, "data": Binary(piece)})
-            if len(batch) * self.chunk_size >= BATCH_BYTES:
-                self.chunks.insert_many(batch, ordered=True)
-                batch = []
-        if batch:
-            self.chunks.insert_many(batch, ordered=True)
-        return length, digest.hexdigest()
-
-
-def _exact_pieces(content: Any, size: int) -> Iterator[bytes]:
-    """Re-cut ``content.chunks()`` into pieces of exactly ``size`` bytes (the last may be shorter):
-    GridFS readers rely on every chunk but the last being full."""
-    buffer = bytearray()
-    for piece in content.chunks(size):
-        if isinstance(piece, str):
-            piece = piece.encode("utf-8")
-        buffer += piece
-        while len(buffer) >= size:
-            yield bytes(buffer[:size])
-            del buffer[:size]
-    if buffer:
-        yield bytes(buffer)
+        upload.run(name, content, _content_type(name, content))
+        return name
 
 
 def _content_type(name: str, content: IO[Any] | Any) -> str:
+    """The type guessed from the name, else the one the upload declared, checked and normalised."""
     guessed, _encoding = mimetypes.guess_type(name, strict=False)
-    declared = getattr(content, "content_type", None)
-    return guessed or (declared if isinstance(declared, str) and declared else "application/octet-stream")
+    return normalise(guessed or getattr(content, "content_type", None))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import template
 from django.template.base import FilterExpression, NodeList, Parser, Token
 from django.template.context import Context
+from django.utils.html import conditional_escape
 
 from .. import html, pipeline
 from ..conf import pipe_settings
@@ -27,9 +28,10 @@ class AssetNode(template.Node):
         value = self.argument.resolve(context)
         url = pipeline.url_for(str(value), slim=self.slim, from_tag=True) if value else ""
         if self.target:
-            context[self.target] = url
+            context[self.target] = url  # a plain string: {{ var }} escapes it as autoescape says
             return ""
-        return url
+        # As {% static %} does: a URL (whatever a variable, a proxy or a name put in it) is escaped.
+        return conditional_escape(url) if context.autoescape else url
 
 
 def _asset_tag(parser: Parser, token: Token, slim: bool) -> AssetNode:
@@ -65,7 +67,17 @@ class BlockNode(template.Node):
         self.slim = slim
 
     def render(self, context: Context) -> str:
-        return html.process_block(self.nodelist.render(context), slim=self.slim)
+        body = self.nodelist.render(context)
+        with html.at_place(_place(self, context)):
+            return html.process_block(body, slim=self.slim)
+
+
+def _place(node: template.Node, context: Context) -> str:
+    """``template:LINE`` of a tag, for warnings about what its block names."""
+    origin = getattr(getattr(context, "template", None), "origin", None) or getattr(node, "origin", None)
+    name = getattr(origin, "template_name", None) or getattr(origin, "name", None) or "<template>"
+    token = getattr(node, "token", None)
+    return f"{name}:{getattr(token, 'lineno', 0) or 0}"
 
 
 def _block_tag(parser: Parser, token: Token, slim: bool) -> BlockNode:

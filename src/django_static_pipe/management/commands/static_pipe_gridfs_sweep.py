@@ -1,4 +1,8 @@
-"""``manage.py static_pipe_gridfs_sweep --older-than HOURS [--dry-run]``: remove orphaned GridFS chunks."""
+"""``manage.py static_pipe_gridfs_sweep --older-than HOURS [--dry-run]``: remove what failed uploads left.
+
+``--older-than`` must be at least the longest possible upload (the storage's ``max_upload_seconds``
+plus its socket timeout): a shorter age would take the chunks of an upload still running.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,10 @@ from ...conf import pipe_settings
 
 
 class Command(BaseCommand):
-    help = "Remove GridFS chunks that no file owns (left by interrupted uploads), older than --older-than hours."
+    help = (
+        "Remove GridFS chunks that no file owns and uploads that never finished (left by interrupted uploads), "
+        "older than --older-than hours."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -20,7 +27,7 @@ class Command(BaseCommand):
             type=float,
             default=24.0,
             metavar="HOURS",
-            help="only chunks whose newest piece is older than this many hours (default 24)",
+            help="only uploads older than this many hours (default 24; at least the storage's max_upload_seconds)",
         )
         parser.add_argument("--dry-run", action="store_true", help="count what would be removed; remove nothing")
         parser.add_argument(
@@ -28,8 +35,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        from ...backends import gridfs_sweep
         from ...backends.gridfs import GridFSStorage
-        from ...backends.gridfs_sweep import find_orphans, remove_orphans
 
         if options["older_than"] < 0:
             raise CommandError("--older-than must not be negative.")
@@ -37,10 +44,15 @@ class Command(BaseCommand):
         storage = storages[alias]
         if not isinstance(storage, GridFSStorage):
             raise CommandError(f"The storage {alias!r} is a {type(storage).__name__}, not a GridFSStorage.")
-        orphans = find_orphans(storage, timedelta(hours=options["older_than"]))
-        chunks = sum(orphan.chunks for orphan in orphans)
+        try:
+            planned = gridfs_sweep.plan(storage, timedelta(hours=options["older_than"]))
+        except gridfs_sweep.SweepTooEarlyError as exc:
+            raise CommandError(str(exc)) from exc
         if options["dry_run"]:
-            self.stdout.write(f"Would remove {chunks} orphaned chunks of {len(orphans)} interrupted uploads (dry run).")
+            self.stdout.write(
+                f"Would remove {planned.chunks} orphaned chunks of {planned.uploads} interrupted uploads (dry run)."
+            )
             return
-        removed = remove_orphans(storage, orphans)
-        self.stdout.write(f"Removed {removed} orphaned chunks of {len(orphans)} interrupted uploads.")
+        documents, removed = gridfs_sweep.carry_out(storage, planned)
+        extra = f" ({documents} unfinished file documents removed first)" if documents else ""
+        self.stdout.write(f"Removed {removed} orphaned chunks of {planned.uploads} interrupted uploads{extra}.")

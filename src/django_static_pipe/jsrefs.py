@@ -1,0 +1,264 @@
+"""Finding the module specifiers in JavaScript: ``import … from "x"``, ``import "x"``,
+``export … from "x"`` and ``import("x")`` with a literal string.
+
+A small lexer skips comments, strings, template literals (with their ``${…}`` parts) and regular
+expression literals, so a specifier-looking text inside them is never touched. Whether a ``/`` starts
+a regular expression is decided the usual way, from the token before it. It runs in linear time:
+every character is looked at a bounded number of times, whatever the input.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+# Words after which a '/' starts a regular expression; after any other word (a name) it divides.
+_REGEX_AFTER_WORDS = frozenset(
+    {"return", "typeof", "instanceof", "in", "of", "new", "delete", "void", "throw", "case", "do", "else"}
+    | {"yield", "await", "extends"}
+)
+_REGEX_AFTER_PUNCTUATION = frozenset("(,=:[!&|?{};+-*%<>~^")
+_WORD = re.compile(r"[A-Za-z_$\u0080-\uffff][\w$\u0080-\uffff]*")
+_NUMBER = re.compile(r"\d[\w.]*|\.\d[\w.]*")
+_SPACE = re.compile(r"(?:\s+|//[^\n\r\u2028\u2029]*|/\*.*?(?:\*/|\Z))*", re.DOTALL)
+_STRING = {
+    '"': re.compile(r'"(?:\\.|\\\n|[^"\\\n])*"?', re.DOTALL),
+    "'": re.compile(r"'(?:\\.|\\\n|[^'\\\n])*'?", re.DOTALL),
+}
+_TEMPLATE_PART = re.compile(r"(?:\\.|[^`\\$]|\$(?!\{))*", re.DOTALL)
+_REGEX_BODY = re.compile(r"(?:\\.|[^/\\\n\[\r\u2028\u2029])*")
+_CLASS_BODY = re.compile(r"(?:\\.|[^\]\\\n\r\u2028\u2029])*")
+_FLAGS = re.compile(r"[A-Za-z]*")
+# A cheap first look: most scripts (jQuery, Bootstrap's bundle) have no module syntax at all.
+_MAYBE_MODULE = re.compile(r"\bimport\b|\bexport\s*[{*]")
+
+
+@dataclass(frozen=True)
+class Specifier:
+    """A module specifier: the span of its text between the quotes, and that text."""
+
+    start: int
+    end: int
+    value: str
+    quote: str
+    dynamic: bool
+
+
+class _Finder:
+    """The next match at or after a position, remembered: repeated searches stay linear."""
+
+    def __init__(self, text: str, pattern: re.Pattern[str]) -> None:
+        self.text = text
+        self.pattern = pattern
+        self.found = -2
+
+    def at_or_after(self, position: int) -> int:
+        if self.found == -1 or self.found >= position:
+            return self.found
+        match = self.pattern.search(self.text, position)
+        self.found = match.start() if match else -1
+        return self.found
+
+
+@dataclass
+class _Token:
+    kind: str  # "word", "string", "punct", "template", "regex", "number"
+    start: int
+    end: int
+    text: str
+
+
+class _Lexer:
+    """Tokens of a script, with comments and whitespace skipped."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.position = 0
+        self.previous: _Token | None = None
+        self.braces: list[str] = []  # "{" for a block or object, "${" for a template substitution
+        self._next_bracket = _Finder(text, re.compile(r"\]"))
+        self._next_line_end = _Finder(text, re.compile(r"[\n\r\u2028\u2029]"))
+        self._unclosed_class_until = -1
+
+    def _regex_allowed(self) -> bool:
+        previous = self.previous
+        if previous is None:
+            return True
+        if previous.kind == "punct":
+            return previous.text in _REGEX_AFTER_PUNCTUATION or previous.text == "}"
+        if previous.kind == "word":
+            return previous.text in _REGEX_AFTER_WORDS
+        return False
+
+    def __iter__(self) -> Iterator[_Token]:
+        text = self.text
+        length = len(text)
+        while True:
+            self.position = _SPACE.match(text, self.position).end()  # type: ignore[union-attr]
+            position = self.position
+            if position >= length:
+                return
+            char = text[position]
+            token: _Token
+            if char in _STRING:
+                end = _STRING[char].match(text, position).end()  # type: ignore[union-attr]
+                token = _Token("string", position, end, text[position:end])
+            elif char == "`" or (char == "}" and self.braces and self.braces[-1] == "${"):
+                if char == "}":
+                    self.braces.pop()
+                token = self._template(position)
+            elif char == "/" and self._regex_allowed():
+                end = self._regex_end(position)
+                kind = "punct" if end is None else "regex"
+                end = position + 1 if end is None else end
+                token = _Token(kind, position, end, text[position:end])
+            elif char.isdigit() or (char == "." and text[position + 1 : position + 2].isdigit()):
+                end = _NUMBER.match(text, position).end()  # type: ignore[union-attr]
+                token = _Token("number", position, end, text[position:end])
+            else:
+                word = _WORD.match(text, position)
+                if word:
+                    token = _Token("word", position, word.end(), word.group())
+                else:
+                    if char == "{":
+                        self.braces.append("{")
+                    elif char == "}" and self.braces:
+                        self.braces.pop()
+                    token = _Token("punct", position, position + 1, char)
+            self.position = token.end
+            self.previous = token
+            yield token
+
+    def _regex_end(self, start: int) -> int | None:
+        """The end of a regular expression literal at ``start``; None when there is none (a division).
+
+        A character class (``[…]``) may hold ``/``; one that does not close on its line ends the
+        attempt at once (the next ``]`` and line end are remembered), so hostile text stays linear.
+        """
+        text = self.text
+        position = start + 1
+        while True:
+            position = _REGEX_BODY.match(text, position).end()  # type: ignore[union-attr]
+            char = text[position : position + 1]
+            if char == "/":
+                return _FLAGS.match(text, position + 1).end()  # type: ignore[union-attr]
+            if char != "[":
+                return None  # a line end or the end of the text
+            close = self._next_bracket.at_or_after(position)
+            line_end = self._next_line_end.at_or_after(position)
+            if close < 0 or (0 <= line_end < close) or position < self._unclosed_class_until:
+                return None
+            opened = position
+            position = _CLASS_BODY.match(text, position + 1).end()  # type: ignore[union-attr]
+            if text[position : position + 1] != "]":
+                # No class opened before this line end can close (its "]"s are all escaped): a
+                # later attempt on the same line gives up at once instead of scanning it again.
+                self._unclosed_class_until = position if position > opened else opened + 1
+                return None
+            position += 1
+
+    def _template(self, position: int) -> _Token:
+        """From a backtick (or the ``}`` closing a substitution) to the next backtick or ``${``."""
+        text = self.text
+        end = _TEMPLATE_PART.match(text, position + 1).end()  # type: ignore[union-attr]
+        if text.startswith("${", end):
+            self.braces.append("${")
+            end += 2
+        elif end < len(text):
+            end += 1  # the closing backtick
+        return _Token("template", position, end, text[position:end])
+
+
+def _string_value(token: _Token) -> str | None:
+    """The value of a plain string literal; None when it has escapes or is not closed (left alone)."""
+    body = token.text[1:-1]
+    if len(token.text) < 2 or token.text[-1] != token.text[0] or "\\" in body:
+        return None
+    return body
+
+
+def _specifier(token: _Token, dynamic: bool) -> Specifier | None:
+    value = _string_value(token)
+    if value is None:
+        return None
+    return Specifier(token.start + 1, token.end - 1, value, token.text[0], dynamic)
+
+
+def specifiers(text: str) -> list[Specifier]:
+    """Every static and literal dynamic module specifier in ``text``, in order."""
+    if not _MAYBE_MODULE.search(text):
+        return []
+    found: list[Specifier] = []
+    tokens = iter(_Lexer(text))
+    before: _Token | None = None
+    for token in tokens:
+        if token.kind != "word" or token.text not in ("import", "export"):
+            before = token
+            continue
+        if before is not None and before.kind == "punct" and before.text == ".":  # obj.import
+            before = token
+            continue
+        keyword = token.text
+        following = next(tokens, None)
+        if following is None:
+            break
+        if keyword == "import" and following.kind == "punct" and following.text == "(":
+            argument = next(tokens, None)
+            if argument is not None and argument.kind == "string":
+                spec = _specifier(argument, dynamic=True)
+                if spec:
+                    found.append(spec)
+            before = argument
+            continue
+        if following.kind == "string" and keyword == "import":  # import "x"
+            spec = _specifier(following, dynamic=False)
+            if spec:
+                found.append(spec)
+            before = following
+            continue
+        before = _clause(tokens, following, keyword, found)
+    return found
+
+
+def _clause(tokens: Iterator[_Token], first: _Token, keyword: str, found: list[Specifier]) -> _Token | None:
+    """After ``import``/``export``: walk the bindings (``x, { a as b }``, ``* as ns``) to ``from "x"``."""
+    if keyword == "export" and not (first.kind == "punct" and first.text in "{*"):
+        return first  # export const/function/default…: no specifier
+    if keyword == "import" and not (first.kind == "word" or (first.kind == "punct" and first.text in "{*")):
+        return first  # import.meta, or not a declaration
+    if first.kind == "word" and first.text == "from":
+        following = next(tokens, None)
+        if following is not None and following.kind == "string":  # `import from from "x"` is rare; fine
+            spec = _specifier(following, dynamic=False)
+            if spec:
+                found.append(spec)
+        return following
+    token: _Token | None = first
+    depth = 0
+    steps = 0
+    while token is not None and steps < 10_000:  # a clause is short; a runaway one is not a declaration
+        steps += 1
+        if token.kind == "punct":
+            if token.text == "{":
+                depth += 1
+            elif token.text == "}":
+                depth -= 1
+            elif token.text in ";()" and depth <= 0:
+                return token
+        elif token.kind == "word" and token.text == "from" and depth <= 0:
+            following = next(tokens, None)
+            if following is not None and following.kind == "string":
+                spec = _specifier(following, dynamic=False)
+                if spec:
+                    found.append(spec)
+            return following
+        elif token.kind == "string" and depth <= 0:
+            return token
+        token = next(tokens, None)
+    return token
+
+
+def quoted_for_js(url: str, quote: str) -> str:
+    """``url`` as the body of a JS string delimited by ``quote``."""
+    return url.replace("\\", "\\\\").replace(quote, "\\" + quote)

@@ -1,0 +1,192 @@
+"""Attacks on the pipeline itself (issue 11, items 1, 3, 4 and 17): tag output in HTML, the lock
+folder, names from requests that would grow state without bound, and hostile text for the scanners."""
+
+from __future__ import annotations
+
+import os
+import pwd
+import tempfile
+import time
+
+import pytest
+from django.template import Context, Template
+
+from django_static_pipe import locks, pipeline
+from django_static_pipe.css import tokens as css_tokens
+from django_static_pipe.exceptions import BundleError
+from django_static_pipe.jsrefs import specifiers
+from django_static_pipe.minify_html import minify_html
+from tests.conftest import T0
+from tests.hardening.figures import record
+
+XSS = 'x" onerror="alert(1)'
+
+
+def render(source: str, autoescape: bool = True, **context: object) -> str:
+    return Template("{% load static django_static %}" + source).render(Context(context, autoescape=autoescape))
+
+
+# -- 1. tag output obeys autoescape as {% static %} does -----------------------------------------------
+
+
+@pytest.mark.filterwarnings("ignore::django_static_pipe.exceptions.MissingAssetWarning")
+@pytest.mark.parametrize("name", [XSS, "javascript:alert(1)", "/img/<b>.png", "a&b'c.png"])
+@pytest.mark.parametrize("enabled", [True, False])
+def test_tag_output_is_escaped_exactly_like_static(site, settings, name, enabled):
+    settings.DJANGO_STATIC = enabled
+    ours = render('<img src="{% staticfile name %}"><img src="{% slimfile name %}">', name=name)
+    escaped = render("{{ name }}", name=name)
+    assert ours == f'<img src="{escaped}"><img src="{escaped}">'
+    assert '" onerror' not in ours and "<b>" not in ours
+    # With autoescape off, as {% static %}: the template author asked for raw output.
+    assert render("{% autoescape off %}{% staticfile name %}{% endautoescape %}", name=name) == name
+
+
+@pytest.mark.filterwarnings("ignore::django_static_pipe.exceptions.MissingAssetWarning")
+def test_as_stores_a_plain_string_that_autoescape_escapes_once(site):
+    out = render('{% staticfile name as url %}<a href="{{ url }}">{{ url|length }}</a>', name=XSS)
+    assert out == f'<a href="x&quot; onerror=&quot;alert(1)">{len(XSS)}</a>'
+
+
+def test_a_proxy_url_is_escaped_in_tags_and_blocks(site, settings):
+    settings.DJANGO_STATIC_FILE_PROXY = "tests.proxies.hostile_proxy"
+    assert render('{% staticfile "/img/bg.png" %}') == (
+        f"https://cdn.test/x&quot; onerror=&quot;alert(1)/img/bg.{T0}.png"
+    )
+    block = render('{% staticall %}<img src="/img/bg.png" alt=x>{% endstaticall %}')
+    assert block == f'<img src="https://cdn.test/x&quot; onerror=&quot;alert(1)/img/bg.{T0}.png" alt=x>'
+
+
+# -- 3. the lock folder --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def own_tmp(tmp_path, monkeypatch):
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    locks._checked_folders.clear()
+    yield folder
+    locks._checked_folders.clear()
+
+
+def test_a_lock_folder_another_user_made_first_is_refused_at_once(site, settings, own_tmp):
+    settings.DJANGO_STATIC_SAVE_PREFIX = ""
+    planted = own_tmp / f"django-static-pipe-locks-{os.getuid()}"
+    planted.mkdir()
+    os.chmod(planted, 0o777)
+    nobody = pwd.getpwnam("nobody")
+    os.chown(planted, nobody.pw_uid, nobody.pw_gid)
+    started = time.monotonic()
+    with pytest.raises(locks.LockFolderError, match=r"is not safe to use: it must be a folder owned by uid"):
+        render('{% staticfile "/js/a.js" %}')
+    assert time.monotonic() - started < 5  # refused, not a 60 s wait for a lock someone else holds
+
+
+def test_a_world_writable_lock_folder_of_ours_is_refused_too(site, settings, own_tmp):
+    settings.DJANGO_STATIC_SAVE_PREFIX = ""
+    planted = own_tmp / f"django-static-pipe-locks-{os.getuid()}"
+    planted.mkdir()
+    os.chmod(planted, 0o777)
+    with pytest.raises(locks.LockFolderError, match="drwxrwxrwx"):
+        render('{% staticfile "/js/a.js" %}')
+
+
+def test_with_a_save_folder_locks_live_inside_it_and_are_removed(site, own_tmp):
+    assert render('{% slimall %}<script src="/js/a.js"></script>{% endslimall %}').startswith("<script")
+    folder = site.out / locks.LOCK_FOLDER_NAME
+    assert folder.is_dir() and oct(folder.stat().st_mode & 0o777) == "0o700"
+    assert list(folder.iterdir()) == []  # every lock file removed after use
+    assert not list(own_tmp.iterdir())  # nothing in the shared temporary folder
+
+
+# -- 4. names from requests never grow state without bound --------------------------------------------
+
+
+@pytest.mark.filterwarnings("ignore::django_static_pipe.exceptions.MissingAssetWarning")
+def test_many_unknown_names_leave_no_files_and_bounded_memory(site, settings):
+    settings.DJANGO_STATIC_USE_MANIFEST_FILE = True
+    names = [f"/js/unknown-{i}.js" for i in range(2000)]
+    for name in names:
+        assert render("{% staticfile name %}", name=name) == name
+    assert len(pipeline._missing) == pipeline.NOTFOUND_ENTRIES < len(names)
+    assert len(pipeline._memo) == 0
+    lock_folder = site.out / locks.LOCK_FOLDER_NAME
+    assert not lock_folder.exists() or list(lock_folder.iterdir()) == []
+    assert not (site.out / "static-pipe-manifest.json").exists()  # never a not-found name in the manifest
+    record("unbounded state", unknown_names=len(names), remembered=len(pipeline._missing), lock_files_left=0)
+
+
+def test_many_spellings_of_one_file_are_one_entry(site, settings):
+    settings.DJANGO_STATIC_USE_MANIFEST_FILE = True
+    spellings = ["/css/" + "./" * i + "layout.css" for i in range(300)] + ["/css//layout.css", "/x/../css/layout.css"]
+    manifest = site.out / "static-pipe-manifest.json"
+    urls = set()
+    writes = []
+    for spelling in spellings:
+        urls.add(render("{% slimfile name %}", name=spelling))
+        writes.append(manifest.stat().st_mtime_ns)
+    assert urls == {f"/css/layout.min.{T0}.css"}
+    import json
+
+    assert list(json.loads(manifest.read_text())["entries"]) == ["slim:/css/layout.css"]
+    assert len(set(writes)) == 1  # written once, not once per spelling
+    record("unbounded state", spellings=len(spellings), manifest_entries=1)
+
+
+def test_a_bundle_naming_a_file_twice_is_refused(site):
+    with pytest.raises(BundleError, match="names a file more than once"):
+        render('{% slimfile "/js/a.js; /js/b.js; /js/./a.js" %}')
+    assert site.produced() == []
+
+
+def test_bundles_are_capped_in_members_and_bytes(site, settings):
+    from django_static_pipe.produce import MAX_BUNDLE_MEMBERS
+
+    for i in range(MAX_BUNDLE_MEMBERS + 1):
+        site.write(f"/js/many/{i}.js", f"window.v{i} = {i};\n")
+    too_many = "; ".join(f"/js/many/{i}.js" for i in range(MAX_BUNDLE_MEMBERS + 1))
+    with pytest.raises(BundleError, match=f"over the limit of {MAX_BUNDLE_MEMBERS}"):
+        render("{% slimfile name %}", name=too_many)
+    settings.DJANGO_STATIC_MAX_SOURCE_BYTES = 100 * 1024
+    for i in range(3):
+        site.write(f"/js/big{i}.js", "var x = 1;\n" * 4000)  # 44 KB each: fine alone, too much together
+    with pytest.raises(BundleError, match="over DJANGO_STATIC_MAX_SOURCE_BYTES"):
+        render('{% slimfile "/js/big0.js; /js/big1.js; /js/big2.js" %}')
+    assert not (site.out / "js").exists()
+
+
+# -- 17. linear scanners -------------------------------------------------------------------------------
+
+HOSTILE = {
+    "css: unclosed url(": (css_tokens, "url("),
+    "css: unclosed quoted url(": (css_tokens, 'url("'),
+    "css: @import without an end": (css_tokens, '@import "a"'),
+    "html: unclosed <pre>": (minify_html, "<pre>"),
+    "html: unclosed comments": (minify_html, "<!--"),
+    "js: unclosed classes in regexes": (specifiers, "((/[\\]"),
+    "js: dynamic imports": (specifiers, "import("),
+}
+
+
+def _cpu_seconds(function, text: str) -> float:
+    best = float("inf")
+    for _ in range(3):
+        started = time.process_time()
+        function(text)
+        best = min(best, time.process_time() - started)
+    return best
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_hostile_text_costs_linear_work(case):
+    """Four times the text may cost about four times the work, never sixteen (what a quadratic scanner
+    costs: 175 KiB of unclosed url( took 45 s, 136 KiB of unclosed <pre> 16 s)."""
+    function, unit = HOSTILE[case]
+    repeats = 25_000
+    while _cpu_seconds(function, unit * repeats) < 0.02:  # big enough to measure above the noise
+        repeats *= 2
+    small = _cpu_seconds(function, unit * repeats)
+    large = _cpu_seconds(function, unit * repeats * 4)
+    record("linear scanners", **{case: f"{len(unit) * repeats * 4 // 1024} KiB in {large:.3f} s"})
+    assert large / small < 9, f"{case}: {small:.3f} s for {repeats} repeats, {large:.3f} s for 4×"
