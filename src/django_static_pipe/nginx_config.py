@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .media_types import INLINE_TYPES, SANDBOX_POLICY
+
 TEMPLATES = Path(__file__).with_name("nginx")
 #: A stamped file name: ``name.<10 digits or 12 hex>.ext``; no dot-files, so temporaries never match.
 STAMPED_PATH = r"(?:[^/.][^/]*/)*[^/.][^/]*\.(?:[0-9]{10}|[0-9a-f]{12})\.[A-Za-z0-9]+"
@@ -22,7 +24,8 @@ COMPRESSIBLE_TYPES = (
     "text/css text/plain text/javascript text/xml application/javascript application/json application/ld+json "
     "application/manifest+json application/xml application/rss+xml application/atom+xml image/svg+xml"
 )
-#: Uploads served inline from MEDIA_ROOT: displayed by a browser, never run (the GridFS view's list).
+#: Uploads served inline from MEDIA_ROOT, by extension: the GridFS view's inline types (a test keeps
+#: every one of them in :data:`~django_static_pipe.media_types.INLINE_TYPES`).
 INLINE_MEDIA_TYPES = {
     "image/png": "png",
     "image/jpeg": "jpg jpeg",
@@ -171,7 +174,8 @@ def _static(options: NginxOptions) -> str:
 
 
 def _media_files(options: NginxOptions) -> str:
-    types = "".join(f"        {kind} {extensions};\n" for kind, extensions in INLINE_MEDIA_TYPES.items())
+    inline = {kind: extensions for kind, extensions in INLINE_MEDIA_TYPES.items() if kind in INLINE_TYPES}
+    types = "".join(f"        {kind} {extensions};\n" for kind, extensions in inline.items())
     return _fill(
         "media_files.conf",
         {
@@ -218,7 +222,7 @@ def http_part(options: NginxOptions) -> str:
     """What :func:`locations` needs at the ``http { }`` level: status maps, the upstream, the media cache."""
     media = ""
     if options.media_url and options.media_root:
-        media += _fill("http_media_files.conf", {})
+        media += _fill("http_media_files.conf", {"SANDBOX_POLICY": SANDBOX_POLICY})
     if options.gridfs_url:
         media += _fill(
             "http_media_gridfs.conf",

@@ -14,7 +14,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from devservers.nginx import nginx_binary
+from django_static_pipe.media_types import INLINE_TYPES
 from django_static_pipe.nginx_check import check_config
+from django_static_pipe.nginx_config import INLINE_MEDIA_TYPES
 from tests.media.conftest import gridfs_storages
 
 pytestmark = [pytest.mark.nginx]
@@ -65,6 +67,13 @@ def test_media_url_from_media_root_for_a_file_system_storage(project, tmp_path):
     locations, _ = printed()
     assert "location ^~ /media/ {" in locations and f'alias "{tmp_path}/media/";' in locations
     assert "proxy_cache " not in locations and "default_type application/octet-stream;" in locations
+
+
+def test_nginx_serves_inline_only_what_the_gridfs_view_serves_inline():
+    assert set(INLINE_MEDIA_TYPES) <= INLINE_TYPES
+    extensions = [extension for listed in INLINE_MEDIA_TYPES.values() for extension in listed.split()]
+    assert len(extensions) == len(set(extensions))
+    assert not {"html", "htm", "svg", "js", "mjs", "xml", "xhtml", "css", "json"} & set(extensions)
 
 
 def test_an_unset_media_root_is_never_served(project):

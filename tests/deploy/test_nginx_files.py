@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from django_static_pipe.media_types import SANDBOX_POLICY
 from django_static_pipe.nginx_site import BROTLI_FILTER_MODULE, find_module
 from tests.deploy.nginx_sites import Served, serve_example
 
@@ -79,7 +80,15 @@ def test_uploads_come_from_media_root(site):
     assert answer.status == 200 and answer.body == png
     assert answer.header("Content-Type") == "image/png" and answer.header("Content-Disposition") is None
     assert answer.all("Cache-Control") == [SHORT] and answer.header("X-Content-Type-Options") == "nosniff"
+    assert answer.header("Content-Security-Policy") == SANDBOX_POLICY
     assert site.get(url, Range="bytes=0-7").body == png[:8]
+
+
+def test_pdf_uploads_are_inline_and_not_sandboxed(site):
+    # As from the GridFS view: Chromium refuses to show a PDF in a sandboxed document.
+    answer = site.get(site.store("docs/report.pdf", b"%PDF-1.4\n%%EOF\n"))
+    assert (answer.status, answer.header("Content-Type")) == (200, "application/pdf")
+    assert answer.header("Content-Disposition") is None and answer.header("Content-Security-Policy") is None
 
 
 @pytest.mark.parametrize("name", ["page.html", "drawing.svg", "script.js", "unknown.xyz", "no-extension"])
@@ -90,6 +99,7 @@ def test_uploads_a_browser_would_run_are_downloads(site, name):
     assert answer.header("Content-Type") == "application/octet-stream"
     assert answer.header("Content-Disposition") == "attachment"
     assert answer.header("X-Content-Type-Options") == "nosniff"
+    assert answer.header("Content-Security-Policy") == SANDBOX_POLICY
 
 
 def test_dot_files_are_never_served(site):
