@@ -274,3 +274,36 @@ def test_a_manifest_not_named_webmanifest_is_left_with_a_warning(site):
     with pytest.warns(MissingAssetWarning, match="only when named \\*.webmanifest"):
         out = site.render('{% staticall %}<link rel="manifest" href="/app/manifest.json">{% endstaticall %}')
     assert out == '<link rel="manifest" href="/app/manifest.json">'
+
+
+# -- adoption on real templates (tests/adoption) -------------------------------------------------------
+
+
+def test_a_url_ending_in_a_slash_names_a_view_and_is_left_alone(static_site):
+    # The admin writes <script src="{% url 'admin:jsi18n' %}"> between its form media: a view, not a file.
+    out = render(
+        """{% slimall %}
+<script src="{% static "js/a.js" %}"></script>
+<script src="/admin/jsi18n/"></script>
+<script src="{% static "js/b.js" %}"></script>
+<script src="/admin/jsi18n/?language=fr"></script>
+{% endslimall %}"""
+    )
+    assert out == (
+        f'\n<script src="{P}/js/a.min.{T0}.js"></script>\n'
+        '<script src="/admin/jsi18n/"></script>\n'
+        f'<script src="{P}/js/b.min.{T0}.js"></script>\n'
+        '<script src="/admin/jsi18n/?language=fr"></script>\n'
+    )
+
+
+def test_a_missing_file_keeps_its_url_exactly_as_written(site, settings):
+    body = '{% slimall %}<img src="/img/./no%20such.png?v=1"><script src="/js/../js/nope.js"></script>{% endslimall %}'
+    with pytest.warns(MissingAssetWarning):
+        assert site.render(body) == '<img src="/img/./no%20such.png?v=1"><script src="/js/../js/nope.js"></script>'
+    settings.DJANGO_STATIC_MEDIA_URL = "https://static.test"
+    pipeline.reset()
+    with pytest.warns(MissingAssetWarning):
+        assert site.render(body) == (
+            '<img src="https://static.test/img/./no%20such.png?v=1"><script src="https://static.test/js/../js/nope.js"></script>'
+        )
