@@ -109,6 +109,32 @@ def test_hashed_names_after_collectstatic_are_read_from_static_root(static_site,
     assert (out_folder / f"{hashed_name}.min.{T0}.js").read_text() == "window.app=1;"
 
 
+def test_a_minified_file_under_a_hashed_name_is_passed_through(static_site, settings, tmp_path):
+    # Found adopting DRF and django-wiki: {% static "x.min.js" %} under a Manifest storage gives
+    # x.min.<hash>.js, which was minified again (and named x.min.<hash>.min.<stamp>.js).
+    from django.core.management import call_command
+
+    root, out_folder = static_site
+    project = tmp_path / "project-static"
+    (project / "js").mkdir(parents=True)
+    (project / "js" / "vendor.min.js").write_bytes((root / "js" / "vendor.min.js").read_bytes())
+    settings.STATICFILES_DIRS = [str(project)]
+    settings.STATIC_ROOT = str(tmp_path / "collected")
+    settings.STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
+    call_command("collectstatic", interactive=False, verbosity=0)
+    for path in [project / "js" / "vendor.min.js", *(tmp_path / "collected" / "js").glob("vendor.min.*.js")]:
+        os.utime(path, (T0, T0))
+    pipeline.reset()
+    hashed = render('{% static "js/vendor.min.js" %}').removeprefix("/static/").removesuffix(".js")
+    assert hashed.startswith("js/vendor.min.") and hashed != "js/vendor.min"
+    out = render('{% slimall %}<script src="{% static "js/vendor.min.js" %}"></script>{% endslimall %}')
+    assert out == f'<script src="{P}/{hashed}.{T0}.js"></script>'
+    assert (out_folder / f"{hashed}.{T0}.js").read_bytes() == (root / "js" / "vendor.min.js").read_bytes()
+
+
 def test_switched_off_static_urls_stay_exactly_as_static_made_them(static_site, settings):
     settings.DJANGO_STATIC = False
     body = '{% slimall %}<link rel="stylesheet" href="{% static "css/layout.css" %}">{% endslimall %}'
