@@ -93,7 +93,7 @@ document.fonts.ready
 UNAPPLIED = "return [...document.querySelectorAll('link[rel~=stylesheet]')].filter((l) => !l.sheet).map((l) => l.href);"
 
 
-def visit(driver: Any, base_url: str, page: Page, shot: Path) -> Visit:
+def load(driver: Any, base_url: str, page: Page, shot: Path) -> Visit:
     """Run the page's setup, then load it with the logs drained first, so they hold this load only."""
     if page.setup is not None:
         page.setup(driver, base_url)
@@ -137,7 +137,8 @@ def screenshot(driver: Any, path: Path) -> None:
     """The whole page (up to MAX_HEIGHT), not only the window, as a PNG."""
     size = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
     clip = {"x": 0, "y": 0, "width": size["width"], "height": min(size["height"], MAX_HEIGHT), "scale": 1}
-    shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True, "clip": clip})
+    options = {"format": "png", "captureBeyondViewport": True, "clip": clip}
+    shot = driver.execute_cdp_cmd("Page.captureScreenshot", options)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(base64.b64decode(shot["data"]))
 

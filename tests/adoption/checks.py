@@ -10,14 +10,16 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Sequence
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from devservers.ports import free_port
-from tests.adoption.browser import OUTPUT, Page, Visit, chromium, differing_pixels, visit
+from tests.adoption.browser import OUTPUT, Page, Visit, chromium, differing_pixels, load
 from tests.adoption.harness import Project, Server, serve_behind_nginx
 from tests.deploy.nginx_sites import fetch
 
 PREFIX = "/cache-forever/"
+ASSETS = ("Stylesheet", "Script")
 #: At most this share of a page's pixels may differ between before and after.
 TOLERANCE = 0.001
 
@@ -26,7 +28,7 @@ def load_pages(server: Server, pages: Sequence[Page]) -> list[Visit]:
     """Every page in order, in one fresh browser (so the first page meets an empty cache)."""
     folder = OUTPUT / server.project.spec.name
     with chromium() as driver:
-        return [visit(driver, server.base_url, page, folder / f"{page.name}-{server.mode}.png") for page in pages]
+        return [load(driver, server.base_url, page, folder / f"{page.name}-{server.mode}.png") for page in pages]
 
 
 def before_and_after(project: Project, pages: Sequence[Page], dynamic: frozenset[str] = frozenset()) -> str:
@@ -42,13 +44,14 @@ def before_and_after(project: Project, pages: Sequence[Page], dynamic: frozenset
     after = serve_behind_nginx(project, "after", port)
     try:
         new = load_pages(after, pages)
-        problems = as_shipped(old) + looks_the_same(old, new)
+        differing = pixels_differing(old, new)
+        problems = as_shipped(old) + looks_the_same(differing)
         problems += no_console_errors(old, "before") + no_console_errors(new, "after")
         problems += nothing_failed(old, "before") + nothing_failed(new, "after")
         problems += served_stamped(new, after, dynamic) + fewer_requests(old[0], new[0])
     finally:
         after.stop()
-    summarize(project, old, new)
+    summarize(project, old, new, differing)
     for server in (before, after):
         for log in server.logs:
             if log.exists():
@@ -56,30 +59,39 @@ def before_and_after(project: Project, pages: Sequence[Page], dynamic: frozenset
     return report(problems, before, after) if problems else ""
 
 
-def summarize(project: Project, old: Sequence[Visit], new: Sequence[Visit]) -> None:
-    """Requests and stylesheets/scripts per page, before and after, for humans (beside the screenshots)."""
+def summarize(
+    project: Project, old: Sequence[Visit], new: Sequence[Visit], differing: dict[str, tuple[int, int, Path]]
+) -> None:
+    """Requests, stylesheets and scripts per page, before and after, and the pixels that differ, for
+    humans (beside the screenshots)."""
     summary = {
-        visit.page.name: {
-            "requests": [len(visit.requests), len(adopted.requests)],
-            "stylesheets_and_scripts": [len(visit.of_type("Stylesheet", "Script")), len(adopted.of_type("Stylesheet", "Script"))],
+        shipped.page.name: {
+            "differing_pixels": differing[shipped.page.name][:2],
+            "requests": [len(shipped.requests), len(adopted.requests)],
+            "stylesheets_and_scripts": [len(shipped.of_type(*ASSETS)), len(adopted.of_type(*ASSETS))],
         }
-        for visit, adopted in zip(old, new, strict=True)
+        for shipped, adopted in zip(old, new, strict=True)
     }
     folder = OUTPUT / project.spec.name
     (folder / "summary.json").write_text(json.dumps({"before_after": summary}, indent=2) + "\n")
     (folder / "static_pipe_build.txt").write_text(project.check_output + "\n" + project.build_output)
 
 
-def looks_the_same(before: Sequence[Visit], after: Sequence[Visit]) -> list[str]:
-    problems = []
+def pixels_differing(before: Sequence[Visit], after: Sequence[Visit]) -> dict[str, tuple[int, int, Path]]:
+    """Page name → (differing pixels, all pixels, the picture of where they differ)."""
+    measured = {}
     for old, new in zip(before, after, strict=True):
         diff = new.shot.with_name(f"{new.page.name}-diff.png")
-        differing, total = differing_pixels(old.shot, new.shot, diff)
-        if differing > total * TOLERANCE:
-            problems.append(
-                f"{new.page.name}: {differing} of {total} pixels ({differing / total:.3%}) differ; see {diff}"
-            )
-    return problems
+        measured[new.page.name] = (*differing_pixels(old.shot, new.shot, diff), diff)
+    return measured
+
+
+def looks_the_same(differing: dict[str, tuple[int, int, Path]]) -> list[str]:
+    return [
+        f"{name}: {count} of {total} pixels ({count / total:.3%}) differ; see {diff}"
+        for name, (count, total, diff) in differing.items()
+        if count > total * TOLERANCE
+    ]
 
 
 def no_console_errors(visits: Sequence[Visit], label: str) -> list[str]:
@@ -101,7 +113,7 @@ def served_stamped(visits: Sequence[Visit], server: Server, dynamic: frozenset[s
     problems = []
     checked: set[str] = set()
     for visit in visits:
-        assets = visit.of_type("Stylesheet", "Script")
+        assets = visit.of_type(*ASSETS)
         if not any(urlsplit(url).path.startswith(PREFIX) for url in assets):
             problems.append(f"after {visit.page.name}: no stylesheet or script came from {PREFIX}: {assets}")
         for url, status in assets.items():

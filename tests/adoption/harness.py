@@ -38,7 +38,8 @@ def run_django(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[s
         [sys.executable, "-m", "django", *args], env=env, capture_output=True, text=True, timeout=300, cwd=REPO
     )
     if result.returncode != 0:
-        raise AssertionError(f"manage.py {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+        command = " ".join(args)
+        raise AssertionError(f"manage.py {command} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
     return result
 
 
@@ -147,9 +148,8 @@ def serve_behind_nginx(project: Project, mode: str, port: int) -> Server:
     _start(server, gunicorn, env, f"gunicorn-{mode}.log", app_port)
     try:
         server.port = port
-        printed = run_django(
-            env, "static_pipe_nginx", "--full", "--listen", f"127.0.0.1:{server.port}", "--upstream", f"127.0.0.1:{app_port}"
-        )
+        listen, upstream = f"127.0.0.1:{server.port}", f"127.0.0.1:{app_port}"
+        printed = run_django(env, "static_pipe_nginx", "--full", "--listen", listen, "--upstream", upstream)
         server.config = printed.stdout
         run_dir = project.var / f"nginx-{mode}"
         run_dir.mkdir(mode=0o755)

@@ -14,6 +14,12 @@ from tests.adoption.harness import Spec, serve_with_runserver
 
 pytestmark = [pytest.mark.browser]
 
+FIRST_STYLESHEET = (
+    '<link rel="stylesheet" href="{% block stylesheet %}{% static "admin/css/base.css" %}{% endblock %}">'
+)
+LAST_STYLESHEET = (
+    '{% if LANGUAGE_BIDI %}<link rel="stylesheet" href="{% static "admin/css/responsive_rtl.css" %}">{% endif %}'
+)
 ADMIN = Spec(
     name="admin",
     settings="tests.adoption.sites.admin_site",
@@ -22,11 +28,7 @@ ADMIN = Spec(
         template="admin/base.html",
         wraps=(
             # The last asset tag sits in {% block responsive %}: the group ends after the block does.
-            Wrap(
-                first='<link rel="stylesheet" href="{% block stylesheet %}{% static "admin/css/base.css" %}{% endblock %}">',
-                last='{% if LANGUAGE_BIDI %}<link rel="stylesheet" href="{% static "admin/css/responsive_rtl.css" %}">{% endif %}',
-                close_after=1,
-            ),
+            Wrap(first=FIRST_STYLESHEET, last=LAST_STYLESHEET, close_after=1),
             Wrap(first="{% block content %}", last="{{ content }}", close_after=1),
         ),
     ),

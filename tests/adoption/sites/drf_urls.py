@@ -11,7 +11,7 @@ from tests.adoption.sites import favicon
 class GroupSerializer(serializers.HyperlinkedModelSerializer):
     class Meta:
         model = Group
-        fields = ["url", "name"]
+        fields = ("url", "name")
 
 
 class GroupViewSet(viewsets.ModelViewSet):
