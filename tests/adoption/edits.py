@@ -22,7 +22,9 @@ INSERTED = frozenset({LOAD, OPEN, CLOSE})
 
 @dataclass(frozen=True)
 class Wrap:
-    """A group of asset tags: ``first`` and ``last`` are whole lines of the template (stripped).
+    """A group of asset tags: ``first`` names the line it starts on, ``last`` the first line after that
+    where it ends (each by a piece of text only that line holds, so a new Django adding an attribute to
+    the tags still matches).
 
     ``close_after`` lines after ``last`` are taken in too: when the last asset tag sits in a
     ``{% block %}`` or ``{% if %}`` that opened inside the group, the group ends after that tag closes.
@@ -51,8 +53,8 @@ class Adoption:
 
 
 def _index(lines: list[str], wanted: str, start: int = 0) -> int:
-    found = [i for i in range(start, len(lines)) if lines[i].strip() == wanted]
-    assert found, f"no line {wanted!r} in the template (after line {start + 1})"
+    found = [i for i in range(start, len(lines)) if wanted in lines[i]]
+    assert found, f"no line holds {wanted!r} in the template (after line {start + 1})"
     return found[0]
 
 
@@ -69,6 +71,7 @@ def adopt(original: str, adoption: Adoption) -> str:
     inserts: list[tuple[int, str]] = [(load_line + 1, LOAD)]
     for wrap in adoption.wraps:
         first = _index(lines, wrap.first)
+        assert sum(wrap.first in line for line in lines) == 1, f"more than one line holds {wrap.first!r}"
         last = _index(lines, wrap.last, first) + wrap.close_after
         inserts += [(first, _indent(lines[first]) + OPEN), (last + 1, _indent(lines[first]) + CLOSE)]
     for position, text in sorted(inserts, reverse=True):
