@@ -53,12 +53,22 @@ def log_in(driver: Any, base_url: str) -> None:
     wait_for(driver, "return location.pathname === '/admin/'")
 
 
+#: SelectFilter2.js builds the two-list widget: the scripts ran, in order.
+SELECT_FILTER = "return !!document.getElementById('id_permissions_to')"
+
+
+def dark(driver: Any, base_url: str) -> None:
+    """The visitor's system prefers dark: dark_mode.css's variables must still win over base.css's."""
+    feature = {"name": "prefers-color-scheme", "value": "dark"}
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [feature]})
+
+
 PAGES = [
     Page("login", "/admin/login/"),
     Page("index", "/admin/", setup=log_in),
     Page("changelist", "/admin/auth/user/"),
-    # SelectFilter2.js builds the two-list widget: the scripts ran, in order.
-    Page("change-form", "/admin/auth/group/1/change/", ready="return !!document.getElementById('id_permissions_to')"),
+    Page("change-form", "/admin/auth/group/1/change/", ready=SELECT_FILTER),
+    Page("changelist-dark", "/admin/auth/user/", setup=dark),
 ]
 #: The admin's translation catalogue is a script a view writes, not a file.
 DYNAMIC = frozenset({"/admin/jsi18n/"})
