@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from devservers.ports import free_port
 from tests.adoption.browser import OUTPUT, Page, Visit, chromium, differing_pixels, load
-from tests.adoption.harness import Project, Server, serve_behind_nginx
+from tests.adoption.harness import Project, Server, serve_behind_nginx, serve_with_runserver
 from tests.deploy.nginx_sites import fetch
 
 PREFIX = "/cache-forever/"
@@ -57,6 +57,18 @@ def before_and_after(project: Project, pages: Sequence[Page], dynamic: frozenset
             if log.exists():
                 shutil.copyfile(log, OUTPUT / project.spec.name / f"{server.mode}-{log.name}")
     return report(problems, before, after) if problems else ""
+
+
+def under_runserver(project: Project, pages: Sequence[Page]) -> str:
+    """The adopted pages under ``runserver`` with ``DEBUG = True``: every stylesheet applied, no console
+    error. Returns what is wrong, with the server's log, or ""."""
+    server = serve_with_runserver(project)
+    try:
+        visits = load_pages(server, pages)
+    finally:
+        server.stop()
+    problems = stylesheets_loaded(visits) + no_console_errors(visits, "runserver")
+    return report(problems, server) if problems else ""
 
 
 def summarize(

@@ -10,7 +10,7 @@ import pytest
 from tests.adoption import checks
 from tests.adoption.browser import Page, wait_for
 from tests.adoption.edits import Adoption, Wrap
-from tests.adoption.harness import Spec, serve_with_runserver
+from tests.adoption.harness import Spec
 
 pytestmark = [pytest.mark.browser]
 
@@ -82,11 +82,5 @@ def test_the_adopted_admin_behind_nginx_looks_the_same_with_fewer_stamped_reques
 
 
 def test_the_adopted_admin_under_runserver_loads_every_stylesheet(prepared):
-    project = prepared(ADMIN)
-    server = serve_with_runserver(project)
-    try:
-        visits = checks.load_pages(server, PAGES)
-        problems = checks.stylesheets_loaded(visits) + checks.no_console_errors(visits, "runserver")
-        assert problems == [], checks.report(problems, server)
-    finally:
-        server.stop()
+    failures = checks.under_runserver(prepared(ADMIN), PAGES)
+    assert not failures, failures

@@ -12,7 +12,7 @@ import pytest
 from tests.adoption import checks
 from tests.adoption.browser import Page
 from tests.adoption.edits import Adoption, Wrap
-from tests.adoption.harness import Spec, serve_with_runserver
+from tests.adoption.harness import Spec
 
 pytestmark = [pytest.mark.browser]
 
@@ -68,11 +68,5 @@ def test_the_adopted_wiki_behind_nginx_looks_the_same_with_fewer_stamped_request
 
 
 def test_the_adopted_wiki_under_runserver_loads_every_stylesheet(prepared):
-    project = prepared(WIKI)
-    server = serve_with_runserver(project)
-    try:
-        visits = checks.load_pages(server, PAGES)
-        problems = checks.stylesheets_loaded(visits) + checks.no_console_errors(visits, "runserver")
-        assert problems == [], checks.report(problems, server)
-    finally:
-        server.stop()
+    failures = checks.under_runserver(prepared(WIKI), PAGES)
+    assert not failures, failures
