@@ -90,7 +90,7 @@ def _run_parts(run: Run, slim: bool, sri: bool, body: str) -> list[tuple[list[in
     except MissingAssetError:
         return _split_around_missing(run, slim, sri, body)
     if outcome.built.notfound:  # a run of one, missing (the build warned)
-        return [([0], [(_missing_url(run.members[0].slots[0]), None)])]
+        return [([0], [(_as_written(run.members[0].slots[0]), None)])]
     parts = [pipeline.build(segment, slim) for segment in outcome.built.segments] or [outcome]
     return [(list(range(len(run.members))), [_part(part, run.suffix, sri) for part in parts])]
 
@@ -111,18 +111,23 @@ def _split_around_missing(run: Run, slim: bool, sri: bool, body: str) -> list[tu
             missing = pipeline.build((member.slots[0].located.name,), slim).built.notfound
         if missing:  # the build warned; the member stands alone and the run goes on after it
             flush()
-            result.append(([index], [(_missing_url(member.slots[0]), None)]))
+            result.append(([index], [(_as_written(member.slots[0]), None)]))
         else:
             chunk.append(index)
     flush()
     return result
 
 
-def _missing_url(slot: Slot) -> str:
-    """A missing file's URL: as written when under ``STATIC_URL``, else with ``DJANGO_STATIC_MEDIA_URL``."""
+def _as_written(slot: Slot) -> str:
+    """A URL left unstamped (a missing file, or switched off) exactly as written (escapes, dots and query
+    kept), with ``DJANGO_STATIC_MEDIA_URL`` before a local absolute path that is not under ``STATIC_URL``."""
+    written = slot.written
     static_url = pipe_settings.static_url
-    if static_url and slot.written.startswith(static_url):
-        return slot.written
+    if static_url and written.startswith(static_url):
+        return written
+    path = written.strip()
+    if path.startswith("/") and not path.startswith("//") and staticfiles_name(path) is None:
+        return pipe_settings.media_url + path
     return pipeline.original_url(slot.located.name) + slot.located.suffix
 
 
@@ -131,7 +136,7 @@ def _slot_url(slot: Slot, slim: bool, body: str, offset: int) -> str | None:
     with _at_offset(body, offset):
         outcome = pipeline.build((slot.located.name,), slim if slot.slim is None else slot.slim)
     if outcome.built.notfound:  # the build warned
-        url = _missing_url(slot)
+        url = _as_written(slot)
         return None if url == slot.written else url
     if outcome.built.segments:  # pragma: no cover - one file has no segments
         return None
@@ -394,11 +399,7 @@ def _prefix_media_url(body: str) -> str:
     edits = []
     for element in [member for run in plan.runs for member in run.members] + plan.singles:
         tag = element.start_tag
-        urls = {
-            slot.written: pipeline.original_url(slot.located.name) + slot.located.suffix
-            for slot in element.slots
-            if not is_static(slot.located.name)
-        }
+        urls = {slot.written: _as_written(slot) for slot in element.slots if not is_static(slot.located.name)}
         for slot in element.slots:
             if slot.attribute != "srcset" and slot.written in urls:
                 tag = _with_value(tag, slot.attribute, urls[slot.written])

@@ -36,14 +36,15 @@ def split_name(name: str) -> tuple[str, str]:
 
 
 def is_minified_name(name: str) -> bool:
-    """True for ``*.min.js`` / ``*.min.css``: such files are passed through as they are."""
-    return split_name(name)[0].endswith(_MIN_SUFFIX)
+    """True for ``*.min.js`` / ``*.min.css``, also under a hash a Manifest storage put after ``.min``
+    (``jquery.min.2c872dbe60f4.js``): such files are passed through as they are."""
+    return _STAMP_IN_NAME.sub("", split_name(name)[0]).endswith(_MIN_SUFFIX)
 
 
 def slim_name(name: str) -> str:
-    """``/js/a.js`` → ``/js/a.min.js``; a name that already ends in ``.min`` is kept."""
+    """``/js/a.js`` → ``/js/a.min.js``; a name that is minified already is kept."""
     root, ext = split_name(name)
-    return name if root.endswith(_MIN_SUFFIX) else f"{root}{_MIN_SUFFIX}{ext}"
+    return name if is_minified_name(name) else f"{root}{_MIN_SUFFIX}{ext}"
 
 
 def default_filename_generator(parts: tuple[str, str], stamp: str) -> str:

@@ -92,7 +92,8 @@ def split_suffix(url: str) -> tuple[str, str]:
 
 def locate(url: str, *, base: str | None = None, decode: bool = False) -> Located | None:
     """The asset a URL names, or None when it is not this app's to handle (another host, ``data:``,
-    ``#frag``, a bare name such as a module specifier when ``base`` is given and it is not relative).
+    ``#frag``, a path ending in ``/``, a bare name such as a module specifier when ``base`` is given and
+    it is not relative).
 
     ``base`` is the name of the file the URL is written in (CSS, a script): relative URLs resolve
     against its folder. ``decode`` undoes percent-escapes (URLs in HTML, CSS and JS); tag arguments are
@@ -111,6 +112,7 @@ def locate(url: str, *, base: str | None = None, decode: bool = False) -> Locate
     raw, suffix = split_suffix(url)
     if not raw:
         return None
+    folder = raw.endswith("/")  # a folder or a page (Django's URLs end in a slash, jsi18n's too), never a file
     if decode:
         raw = unquote(raw)
     if base is not None and not raw.startswith("/"):
@@ -119,7 +121,9 @@ def locate(url: str, *, base: str | None = None, decode: bool = False) -> Locate
     if decode and raw.startswith("/"):
         # A browser resolves "/css/../../x" to "/x": ".." stops at the top of a URL path.
         raw = "/" + posixpath.normpath(raw).lstrip("/")
-    name = normalize(raw)
+    name = normalize(raw)  # refuses what climbs out, whether or not it ends in "/"
+    if folder:
+        return None
     if pipe_settings.media_roots is None:
         # Names are staticfiles names already: "/static/app/site.css" and "/app/site.css" are one file,
         # so they are one name (and one output).

@@ -109,6 +109,32 @@ def test_hashed_names_after_collectstatic_are_read_from_static_root(static_site,
     assert (out_folder / f"{hashed_name}.min.{T0}.js").read_text() == "window.app=1;"
 
 
+def test_a_minified_file_under_a_hashed_name_is_passed_through(static_site, settings, tmp_path):
+    # Found adopting DRF and django-wiki: {% static "x.min.js" %} under a Manifest storage gives
+    # x.min.<hash>.js, which was minified again (and named x.min.<hash>.min.<stamp>.js).
+    from django.core.management import call_command
+
+    root, out_folder = static_site
+    project = tmp_path / "project-static"
+    (project / "js").mkdir(parents=True)
+    (project / "js" / "vendor.min.js").write_bytes((root / "js" / "vendor.min.js").read_bytes())
+    settings.STATICFILES_DIRS = [str(project)]
+    settings.STATIC_ROOT = str(tmp_path / "collected")
+    settings.STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
+    call_command("collectstatic", interactive=False, verbosity=0)
+    for path in [project / "js" / "vendor.min.js", *(tmp_path / "collected" / "js").glob("vendor.min.*.js")]:
+        os.utime(path, (T0, T0))
+    pipeline.reset()
+    hashed = render('{% static "js/vendor.min.js" %}').removeprefix("/static/").removesuffix(".js")
+    assert hashed.startswith("js/vendor.min.") and hashed != "js/vendor.min"
+    out = render('{% slimall %}<script src="{% static "js/vendor.min.js" %}"></script>{% endslimall %}')
+    assert out == f'<script src="{P}/{hashed}.{T0}.js"></script>'
+    assert (out_folder / f"{hashed}.{T0}.js").read_bytes() == (root / "js" / "vendor.min.js").read_bytes()
+
+
 def test_switched_off_static_urls_stay_exactly_as_static_made_them(static_site, settings):
     settings.DJANGO_STATIC = False
     body = '{% slimall %}<link rel="stylesheet" href="{% static "css/layout.css" %}">{% endslimall %}'
@@ -274,3 +300,36 @@ def test_a_manifest_not_named_webmanifest_is_left_with_a_warning(site):
     with pytest.warns(MissingAssetWarning, match="only when named \\*.webmanifest"):
         out = site.render('{% staticall %}<link rel="manifest" href="/app/manifest.json">{% endstaticall %}')
     assert out == '<link rel="manifest" href="/app/manifest.json">'
+
+
+# -- adoption on real templates (tests/adoption) -------------------------------------------------------
+
+
+def test_a_url_ending_in_a_slash_names_a_view_and_is_left_alone(static_site):
+    # The admin writes <script src="{% url 'admin:jsi18n' %}"> between its form media: a view, not a file.
+    out = render(
+        """{% slimall %}
+<script src="{% static "js/a.js" %}"></script>
+<script src="/admin/jsi18n/"></script>
+<script src="{% static "js/b.js" %}"></script>
+<script src="/admin/jsi18n/?language=fr"></script>
+{% endslimall %}"""
+    )
+    assert out == (
+        f'\n<script src="{P}/js/a.min.{T0}.js"></script>\n'
+        '<script src="/admin/jsi18n/"></script>\n'
+        f'<script src="{P}/js/b.min.{T0}.js"></script>\n'
+        '<script src="/admin/jsi18n/?language=fr"></script>\n'
+    )
+
+
+def test_a_missing_file_keeps_its_url_exactly_as_written(site, settings):
+    body = '{% slimall %}<img src="/img/./no%20such.png?v=1"><script src="/js/../js/nope.js"></script>{% endslimall %}'
+    with pytest.warns(MissingAssetWarning):
+        assert site.render(body) == '<img src="/img/./no%20such.png?v=1"><script src="/js/../js/nope.js"></script>'
+    settings.DJANGO_STATIC_MEDIA_URL = "https://static.test"
+    pipeline.reset()
+    with pytest.warns(MissingAssetWarning):
+        assert site.render(body) == (
+            '<img src="https://static.test/img/./no%20such.png?v=1"><script src="https://static.test/js/../js/nope.js"></script>'
+        )
