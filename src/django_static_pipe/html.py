@@ -311,11 +311,12 @@ def _with_value(start_tag: str, attribute: str, value: str) -> str:
 
 
 def _without(start_tag: str, attribute: str) -> str:
-    found = _attribute(start_tag, attribute)
-    if found is None:
-        return start_tag
-    start = len(start_tag[: found.start].rstrip("\t\n\f\r "))
-    return start_tag[:start] + start_tag[found.end :]
+    """The start tag without any ``attribute``: every copy goes, or the next would take the first's place."""
+    for found in reversed(start_tag_attributes(start_tag)[0]):
+        if found.name == attribute:
+            start = len(start_tag[: found.start].rstrip("\t\n\f\r "))
+            start_tag = start_tag[:start] + start_tag[found.end :]
+    return start_tag
 
 
 def _with_url(start_tag: str, attribute: str, url: str, integrity: str | None = None) -> str:

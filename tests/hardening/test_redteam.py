@@ -8,6 +8,7 @@ import time
 import pytest
 from django.template import Context, Template
 
+from django_static_pipe.exceptions import MissingAssetWarning
 from django_static_pipe.html_scan import plan_of
 from tests.conftest import T0
 from tests.hardening.figures import record
@@ -146,3 +147,47 @@ def test_block_bodies_are_read_in_linear_time(unit):
     record("linear scanners", **{f"html block: {unit!r}": f"{len(unit) * repeats * 4 // 1024} KiB in {large:.3f} s"})
     # Text with no '<' ("&amp;" alone) is skipped in one search: too fast to time, so only its total counts.
     assert large < 0.05 or large / small < 9, f"{unit!r}: {small:.3f} s for {repeats} repeats, {large:.3f} s for 4×"
+
+
+# -- tags read as browsers read them -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # Unquoted values end at a space or '>' only: "/img/bg.png/" is all of this one.
+        ("<img alt=x SRC=/img/bg.png title=y>", f'<img alt=x SRC="/img/bg.{T0}.png" title=y>'),
+        (
+            '<SCRIPT SRC="/js/a.js"></SCRIPT>\n<Script Src=/js/b.js></Script >',
+            f'<SCRIPT SRC="/js/a_b.min.{T0}.js"></script>',
+        ),
+        # A repeated attribute: the browser uses the first, so only the first is stamped.
+        ('<img src="/img/bg.png" src="/img/photo.png">', f'<img src="/img/bg.{T0}.png" src="/img/photo.png">'),
+        # Character references are decoded as in attributes; what is written back is escaped.
+        ('<img src="&#47;img&#x2F;bg.png">', f'<img src="/img/bg.{T0}.png">'),
+        ('<img src="&sol;img/bg.png?a=1&copy=2">', f'<img src="/img/bg.{T0}.png?a=1&amp;copy=2">'),
+        # Quotes and '>' in the query stay inside the attribute, whichever quote it was written with.
+        (
+            '<img src="/img/bg.png?a=&quot;&gt;&lt;svg onload=alert(1)&gt;">',
+            f'<img src="/img/bg.{T0}.png?a=&quot;&gt;&lt;svg onload=alert(1)&gt;">',
+        ),
+        ("<img src='/img/bg.png?a=&#39;x'>", f"<img src='/img/bg.{T0}.png?a=&#x27;x'>"),
+        ('<img alt=x src=/img/bg.png?a"b>', f'<img alt=x src="/img/bg.{T0}.png?a&quot;b">'),
+    ],
+)
+def test_attributes_are_read_as_browsers_read_them(site, body, expected):
+    assert render("{% slimall %}" + body + "{% endslimall %}") == expected
+
+
+def test_a_url_with_a_nul_is_refused_and_left_as_written(site):
+    """A NUL is U+FFFD to a browser: no file of ours, whatever the name before it."""
+    body = '<img src="/img/bg.png\x00"><img src="/img/bg.png">'
+    with pytest.warns(MissingAssetWarning, match="control character"):
+        out = render("{% slimall %}" + body + "{% endslimall %}")
+    assert out == f'<img src="/img/bg.png\x00"><img src="/img/bg.{T0}.png">'
+
+
+def test_every_copy_of_a_stale_integrity_is_removed(site):
+    """Removing only the first left the second in force: the browser then refused the stamped file."""
+    body = '<script src="/js/a.js" integrity="sha384-x" Integrity="sha384-y"></script>'
+    assert render("{% slimall %}" + body + "{% endslimall %}") == f'<script src="/js/a.min.{T0}.js"></script>'
