@@ -227,8 +227,9 @@ def _importmap(element: Element, slim: bool, body: str) -> str | None:
         stamp(scope)
     if not changed:
         return None
-    # "</" may not appear inside a script element: JSON allows the escape, HTML needs it.
-    return json.dumps(document, ensure_ascii=False).replace("</", "<\\/")
+    # No "<" inside a script element: "</script" would end it and "<!--<script" would hide its end.
+    # JSON has "<" only in strings, where the escape means the same.
+    return json.dumps(document, ensure_ascii=False).replace("<", "\\u003c")
 
 
 def planned(body: str, *, slim: bool) -> tuple[list[tuple[tuple[str, ...], bool]], list[str]]:

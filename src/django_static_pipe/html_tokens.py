@@ -3,7 +3,8 @@
 Block bodies are HTML that a template (and whatever its variables hold) produced, so the tags found
 here must be the tags a browser finds: the same attribute boundaries (an attribute value that holds
 `` src=x`` is one value, not a second attribute), the same comments, and raw text where browsers
-have it (``<script>``, ``<style>``, ``<textarea>``, ``<title>``…: a tag written inside them is text).
+have it (``<script>``, ``<style>``, ``<textarea>``, ``<title>``…: a tag written inside them is text),
+and a script's end where browsers find it (``<!--<script>`` hides the next ``</script>``).
 Every search moves forward and a construct that never closes ends the scan, so no input costs more
 than one pass (Python's :mod:`html.parser` takes quadratic time on some texts and raises on others).
 """
@@ -32,6 +33,9 @@ _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrst
 _RAW_TEXT_ENDS: dict[str, re.Pattern[str]] = {
     name: re.compile(rf"</{name}[\t\n\f\r />]", re.IGNORECASE) for name in RAW_TEXT_ELEMENTS
 }
+# What moves a script's content between HTML's script data states: "<!" before "--" (its dashes are
+# left to be read again, as "<!-->" also ends the escape), "-->", "<script" and "</script".
+_SCRIPT_DATA = re.compile(r"<!(?=--)|-->|<(/?)script(?=[\t\n\f\r />])", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -162,7 +166,9 @@ def tags(text: str) -> Iterator[Tag]:
             position = end
             continue
         content_end = None
-        if tag_name in RAW_TEXT_ELEMENTS:
+        if tag_name == "script":
+            content_end = _script_content_end(text, end)
+        elif tag_name in RAW_TEXT_ELEMENTS:
             found = _RAW_TEXT_ENDS[tag_name].search(text, end)
             content_end = found.start() if found else length
         yield Tag(tag_name, position, end, closing=False, attributes=tuple(attributes), content_end=content_end)
@@ -180,3 +186,25 @@ def _comment_end(text: str, after_open: int) -> int:
         return after_open + 2
     found = _COMMENT_END.search(text, after_open)
     return found.end() if found else 0
+
+
+def _script_content_end(text: str, start: int) -> int:
+    """Where the content of a script that starts at ``start`` ends: at the first ``</script`` unless an
+    escape (``<!--``) holds a ``<script``, whose ``</script`` then ends nothing until ``-->``
+    (HTML's script data escaped and double escaped states); the text's end if it never ends."""
+    escaped = double_escaped = False
+    position = start
+    while (found := _SCRIPT_DATA.search(text, position)) is not None:
+        position = found.end()
+        token = found.group(0)
+        if token == "<!":
+            escaped = escaped or not double_escaped
+        elif token == "-->":
+            escaped = double_escaped = False
+        elif found.group(1):  # </script
+            if not double_escaped:
+                return found.start()
+            double_escaped = False
+        elif escaped and not double_escaped:  # <script inside an escape
+            double_escaped = True
+    return len(text)

@@ -191,3 +191,52 @@ def test_every_copy_of_a_stale_integrity_is_removed(site):
     """Removing only the first left the second in force: the browser then refused the stamped file."""
     body = '<script src="/js/a.js" integrity="sha384-x" Integrity="sha384-y"></script>'
     assert render("{% slimall %}" + body + "{% endslimall %}") == f'<script src="/js/a.min.{T0}.js"></script>'
+
+
+# -- where a script ends -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # "</scripty" ends nothing; "</script" followed by a space or '/' ends it.
+        (
+            '<script>"</scripty>"</script><img src="/img/bg.png">',
+            f'<script>"</scripty>"</script><img src="/img/bg.{T0}.png">',
+        ),
+        (
+            '<script src="/js/a.js"></script \n>\n<script src="/js/b.js"></script/>',
+            f'<script src="/js/a_b.min.{T0}.js"></script>',
+        ),
+        # "<!--<script>" in a script hides the next "</script>" until "-->": the <img> is script text.
+        (
+            '<script>"<!--<script>"</script><img src="/img/bg.png">--></script><img src="/img/bg.png">',
+            f'<script>"<!--<script>"</script><img src="/img/bg.png">--></script><img src="/img/bg.{T0}.png">',
+        ),
+        # "<!-->" ends the escape at once, so the first "</script>" ends the script.
+        (
+            '<script>"<!--><script>"</script><img src="/img/bg.png">',
+            f'<script>"<!--><script>"</script><img src="/img/bg.{T0}.png">',
+        ),
+        # A script that never ends runs to the end of the body: nothing after it is a tag.
+        (
+            '<script src="/js/a.js"></script>\n<script src="/js/b.js"></script',
+            f'<script src="/js/a.min.{T0}.js"></script>\n<script src="/js/b.js"></script',
+        ),
+    ],
+)
+def test_scripts_end_where_browsers_end_them(site, body, expected):
+    assert render("{% slimall %}" + body + "{% endslimall %}") == expected
+
+
+def test_an_import_map_cannot_hide_or_end_its_script(site):
+    """JSON may spell '<' as \\u003c; written back raw, "<!--<script" would hide the map's end tag."""
+    body = (
+        '<script type="importmap">{"imports": {"a": "/js/a.js?\\u003c!--\\u003cscript", '
+        '"b": "/js/b.js#<\\/script>"}}</script>'
+    )
+    expected = (
+        f'<script type="importmap">{{"imports": {{"a": "/js/a.min.{T0}.js?\\u003c!--\\u003cscript", '
+        f'"b": "/js/b.min.{T0}.js#\\u003c/script>"}}}}</script>'
+    )
+    assert render("{% slimall %}" + body + "{% endslimall %}") == expected
