@@ -382,7 +382,9 @@ def _run_edits(body: str, members: list[Element], parts: tuple[Part, ...]) -> li
         edits.append((first.start, first.start + len(first.start_tag), tags[0]))
     for member in members[1:]:
         start, end = _whole_line(body, member.start, member.end)
-        edits.append((start, end, ""))
+        # A '<' left just before the gap would open a tag with what follows it ("<" + "script>…"):
+        # a space keeps it text, as it was.
+        edits.append((start, end, " " if body[start - 1 : start] == "<" else ""))
     return edits
 
 

@@ -111,6 +111,10 @@ class Plan:
     last: tuple[object, str] | None = None
 
 
+_ASCII_SPACE = frozenset("\t\n\f\r ")
+_SRCSET_SKIPPED = _ASCII_SPACE | {","}
+
+
 def srcset_candidates(value: str) -> list[tuple[int, int, str]]:
     """``(start, end, url)`` of every candidate in a ``srcset`` value, read as the HTML standard reads it
     (a URL ends at whitespace; trailing commas end it with no descriptors; descriptors run to the next
@@ -118,12 +122,12 @@ def srcset_candidates(value: str) -> list[tuple[int, int, str]]:
     found: list[tuple[int, int, str]] = []
     position, length = 0, len(value)
     while True:
-        while position < length and (value[position].isspace() or value[position] == ","):
+        while position < length and value[position] in _SRCSET_SKIPPED:
             position += 1
         if position >= length:
             return found
         start = position
-        while position < length and not value[position].isspace():
+        while position < length and value[position] not in _ASCII_SPACE:  # "\xa0" is part of a URL
             position += 1
         url = value[start:position]
         if url.endswith(","):
@@ -146,6 +150,9 @@ def srcset_candidates(value: str) -> list[tuple[int, int, str]]:
 #: Elements that no run may cross: what is inside them is used only without scripting (``noscript``)
 #: or when a script clones it (``template``), so it cannot join what is outside.
 RUN_BOUNDARIES = frozenset({"noscript", "template"})
+#: Roots of foreign content: a ``<script>`` or ``<link>`` in them is an SVG or MathML element that
+#: loads nothing (SVG scripts read ``href``), so joining it with HTML ones would run what never ran.
+FOREIGN_ROOTS = frozenset({"svg", "math"})
 
 
 class _Collector:
@@ -156,11 +163,16 @@ class _Collector:
         self.elements: list[Element] = []
         self.barriers: list[tuple[str, int]] = []
         self.refused: list[Refused] = []
+        # How deep in <svg>/<math> (counted as written; a tag that ends foreign content early, such
+        # as <p>, only makes us join less). Nothing in foreign content is joined.
+        self.foreign = 0
 
     def collect(self) -> None:
         for tag in tags(self.text):
-            if tag.name in RUN_BOUNDARIES:
+            if tag.name in RUN_BOUNDARIES or tag.name in FOREIGN_ROOTS:
                 self.barriers += [("script", tag.start), ("stylesheet", tag.start)]
+                if tag.name in FOREIGN_ROOTS and not tag.self_closing:
+                    self.foreign = max(self.foreign - 1, 0) if tag.closing else self.foreign + 1
                 continue
             if tag.closing:
                 continue
@@ -238,7 +250,7 @@ class _Collector:
             self.barriers.append(("stylesheet", start))
             return
         element = Element("stylesheet", start, start + len(raw), raw, attributes, [slot])
-        if joinable:
+        if joinable and not self.foreign:
             element.group = ("stylesheet", attributes.get("media"), slot.located.suffix)
         else:
             self.barriers.append(("stylesheet", start))
@@ -269,7 +281,7 @@ class _Collector:
             return
         element = Element("script", start, end, raw, attributes, [slot])
         body = self.text[inline[0] : inline[1]]
-        if not body.strip() and set(attributes) <= SCRIPT_ATTRIBUTES:
+        if not body.strip() and set(attributes) <= SCRIPT_ATTRIBUTES and not self.foreign:
             group_type = attributes.get("type")
             element.group = ("script", "async" in attributes, "defer" in attributes, group_type, slot.located.suffix)
         else:

@@ -60,6 +60,8 @@ class Tag:
     attributes: tuple[Attribute, ...] = ()
     #: For raw text elements: where their content ends (the start of their end tag, or the text's end).
     content_end: int | None = None
+    #: Written ``<svg/>``: in SVG and MathML the element then has no content (HTML ignores the slash).
+    self_closing: bool = False
 
 
 def decode_value(value: str) -> str:
@@ -171,7 +173,9 @@ def tags(text: str) -> Iterator[Tag]:
         elif tag_name in RAW_TEXT_ELEMENTS:
             found = _RAW_TEXT_ENDS[tag_name].search(text, end)
             content_end = found.start() if found else length
-        yield Tag(tag_name, position, end, closing=False, attributes=tuple(attributes), content_end=content_end)
+        # The slash before '>' counts only when no attribute took it (``<svg a=b/>``: "b/" is the value).
+        self_closing = text[end - 2] == "/" and (not attributes or attributes[-1].end < end - 1)
+        yield Tag(tag_name, position, end, False, tuple(attributes), content_end, self_closing)
         if tag_name == "plaintext":
             return  # everything after it is text
         position = end if content_end is None else content_end

@@ -193,6 +193,14 @@ def test_every_copy_of_a_stale_integrity_is_removed(site):
     assert render("{% slimall %}" + body + "{% endslimall %}") == f'<script src="/js/a.min.{T0}.js"></script>'
 
 
+def test_a_srcset_url_ends_only_at_ascii_whitespace(site):
+    """A no-break space is part of the URL to a browser: stamping what came before it changed the URL."""
+    body = '<img srcset="/img/bg.png\xa0/img/photo.png 1x, /img/photo.png 2x">'
+    expected = f'<img srcset="/img/bg.png\xa0/img/photo.png 1x, /img/photo.{T0}.png 2x">'
+    with pytest.warns(MissingAssetWarning, match="was not found"):
+        assert render("{% staticall %}" + body + "{% endstaticall %}") == expected
+
+
 # -- where a script ends -------------------------------------------------------------------------------
 
 
@@ -239,4 +247,66 @@ def test_an_import_map_cannot_hide_or_end_its_script(site):
         f'<script type="importmap">{{"imports": {{"a": "/js/a.min.{T0}.js?\\u003c!--\\u003cscript", '
         f'"b": "/js/b.min.{T0}.js#\\u003c/script>"}}}}</script>'
     )
+    assert render("{% slimall %}" + body + "{% endslimall %}") == expected
+
+
+# -- foreign content and what joining leaves behind ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # An SVG <script src> loads nothing (SVG reads href): joined with an HTML one, it would run.
+        (
+            '<script src="/js/a.js"></script><svg><script src="/js/b.js"></script></svg>',
+            f'<script src="/js/a.min.{T0}.js"></script><svg><script src="/js/b.min.{T0}.js"></script></svg>',
+        ),
+        (
+            '<svg><link rel="stylesheet" href="/css/print.css">\n<link rel="stylesheet" href="/css/layout.css"></svg>',
+            f'<svg><link rel="stylesheet" href="/css/print.min.{T0}.css">\n'
+            f'<link rel="stylesheet" href="/css/layout.min.{T0}.css"></svg>',
+        ),
+        (
+            '<math><script src="/js/a.js"></script></math><script src="/js/b.js"></script>',
+            f'<math><script src="/js/a.min.{T0}.js"></script></math><script src="/js/b.min.{T0}.js"></script>',
+        ),
+        # <svg/> has no content: what follows is HTML again and joins.
+        (
+            '<svg/><script src="/js/a.js"></script><script src="/js/b.js"></script>',
+            f'<svg/><script src="/js/a_b.min.{T0}.js"></script>',
+        ),
+        # ... but in <svg a=b/> the slash is part of the value: the <svg> stays open.
+        (
+            '<svg a=b/><script src="/js/a.js"></script>\n<script src="/js/b.js"></script>',
+            f'<svg a=b/><script src="/js/a.min.{T0}.js"></script>\n<script src="/js/b.min.{T0}.js"></script>',
+        ),
+        # CDATA outside foreign content is a bogus comment to the first '>'; inside, text to "]]>".
+        # Both ways this <img> is not an element, and it is left alone.
+        ('<svg><![CDATA[ <img src="/img/bg.png"> ]]></svg>', '<svg><![CDATA[ <img src="/img/bg.png"> ]]></svg>'),
+        (
+            '<![CDATA[<img src="/img/bg.png">]]><img src="/img/bg.png">',
+            f'<![CDATA[<img src="/img/bg.png">]]><img src="/img/bg.{T0}.png">',
+        ),
+    ],
+)
+def test_foreign_content_is_never_joined(site, body, expected):
+    assert render("{% slimall %}" + body + "{% endslimall %}") == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            '<link rel="stylesheet" href="/css/print.css"><<link rel="stylesheet" href="/css/layout.css">'
+            "script>alert(1)</script>",
+            f'<link rel="stylesheet" href="/css/print_layout.min.{T0}.css">< script>alert(1)</script>',
+        ),
+        (
+            '<script src="/js/a.js"></script>x<\n<script src="/js/b.js"></script>',
+            f'<script src="/js/a_b.min.{T0}.js"></script>x< ',
+        ),
+    ],
+)
+def test_a_joined_member_leaves_no_tag_behind(site, body, expected):
+    """Removing a member after a lone '<' wrote "<script>" out of text that browsers showed as text."""
     assert render("{% slimall %}" + body + "{% endslimall %}") == expected
