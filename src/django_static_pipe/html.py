@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import warnings
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ from . import pipeline, places
 from .conf import pipe_settings
 from .exceptions import MissingAssetError, MissingAssetWarning
 from .html_scan import Element, Plan, Run, Slot, plan_of, srcset_candidates
+from .html_tokens import Attribute, start_tag_attributes
 from .references import splice
 from .sources import locate, staticfiles_name
 
@@ -232,8 +232,9 @@ def _importmap(element: Element, slim: bool, body: str) -> str | None:
         stamp(scope)
     if not changed:
         return None
-    # "</" may not appear inside a script element: JSON allows the escape, HTML needs it.
-    return json.dumps(document, ensure_ascii=False).replace("</", "<\\/")
+    # No "<" inside a script element: "</script" would end it and "<!--<script" would hide its end.
+    # JSON has "<" only in strings, where the escape means the same.
+    return json.dumps(document, ensure_ascii=False).replace("<", "\\u003c")
 
 
 def planned(body: str, *, slim: bool) -> tuple[list[tuple[tuple[str, ...], bool]], list[str]]:
@@ -295,42 +296,40 @@ def process_block(body: str, *, slim: bool) -> str:
 
 # -- editing the body -----------------------------------------------------------------------------------
 
-_TAG_END = re.compile(r"\s*/?>$")
-_ATTRIBUTE_VALUES: dict[str, re.Pattern[str]] = {}
 
-
-def _attribute_value(attribute: str) -> re.Pattern[str]:
-    pattern = _ATTRIBUTE_VALUES.get(attribute)
-    if pattern is None:
-        pattern = _ATTRIBUTE_VALUES[attribute] = re.compile(
-            rf"(\s{re.escape(attribute)})(?:(\s*=\s*)(\"[^\"]*\"|'[^']*'|[^\s>\"']+))?(?=[\s/>])", re.IGNORECASE
-        )
-    return pattern
+def _attribute(start_tag: str, attribute: str) -> Attribute | None:
+    """The attribute ``attribute`` of ``start_tag`` as a browser reads it (the first, if repeated)."""
+    return next((found for found in start_tag_attributes(start_tag)[0] if found.name == attribute), None)
 
 
 def _with_value(start_tag: str, attribute: str, value: str) -> str:
-    """The start tag with ``attribute`` set to ``value`` (escaped); added before the end if absent."""
-    match = _attribute_value(attribute).search(start_tag)
+    """The start tag with ``attribute`` set to ``value`` (escaped); added after the last attribute if
+    absent. The attribute is found as a browser finds it, so no value (whatever a template variable
+    put in it, such as ``alt=" src=x onerror=…"``) is ever taken for the attribute it imitates."""
+    attributes, insert_at = start_tag_attributes(start_tag)
+    found = next((item for item in attributes if item.name == attribute), None)
     escaped = escape(value)
-    if match is None:
-        closing = _TAG_END.search(start_tag)
-        at = closing.start() if closing else len(start_tag)
-        return f'{start_tag[:at]} {attribute}="{escaped}"{start_tag[at:]}'
-    written = match.group(3) or ""
-    quote = written[0] if written[:1] in ("'", '"') else '"'
-    return start_tag[: match.start()] + f"{match.group(1)}={quote}{escaped}{quote}" + start_tag[match.end() :]
+    if found is None:
+        return f'{start_tag[:insert_at]} {attribute}="{escaped}"{start_tag[insert_at:]}'
+    quote = found.quote or '"'
+    name = start_tag[found.start : found.start + len(attribute)]
+    return f"{start_tag[: found.start]}{name}={quote}{escaped}{quote}{start_tag[found.end :]}"
 
 
 def _without(start_tag: str, attribute: str) -> str:
-    match = _attribute_value(attribute).search(start_tag)
-    return start_tag if match is None else start_tag[: match.start()] + start_tag[match.end() :]
+    """The start tag without any ``attribute``: every copy goes, or the next would take the first's place."""
+    for found in reversed(start_tag_attributes(start_tag)[0]):
+        if found.name == attribute:
+            start = len(start_tag[: found.start].rstrip("\t\n\f\r "))
+            start_tag = start_tag[:start] + start_tag[found.end :]
+    return start_tag
 
 
 def _with_url(start_tag: str, attribute: str, url: str, integrity: str | None = None) -> str:
     tag = _with_value(start_tag, attribute, url)
     if integrity:
         tag = _with_value(tag, "integrity", integrity)
-        if _attribute_value("crossorigin").search(tag) is None:
+        if _attribute(tag, "crossorigin") is None:
             tag = _with_value(tag, "crossorigin", "anonymous")
     return tag
 
@@ -362,7 +361,7 @@ def _assemble(body: str, plan: Plan, resolved: Resolved) -> str:
             tag = _without(tag, "integrity")
         elif integrity is not None:
             tag = _with_url(tag, "integrity", integrity)
-            if _attribute_value("crossorigin").search(tag) is None:
+            if _attribute(tag, "crossorigin") is None:
                 tag = _with_value(tag, "crossorigin", "anonymous")
         if tag != element.start_tag:
             edits.append((element.start, element.start + len(element.start_tag), tag))
@@ -388,7 +387,9 @@ def _run_edits(body: str, members: list[Element], parts: tuple[Part, ...]) -> li
         edits.append((first.start, first.start + len(first.start_tag), tags[0]))
     for member in members[1:]:
         start, end = _whole_line(body, member.start, member.end)
-        edits.append((start, end, ""))
+        # A '<' left just before the gap would open a tag with what follows it ("<" + "script>…"):
+        # a space keeps it text, as it was.
+        edits.append((start, end, " " if body[start - 1 : start] == "<" else ""))
     return edits
 
 

@@ -1,6 +1,7 @@
 """Reading a block tag's rendered body: every element that names a local asset, and how to treat it.
 
-The body is parsed with :mod:`html.parser`, so tags may span lines and list attributes in any order.
+The body is read by :mod:`html_tokens` as a browser reads it, so tags may span lines and list
+attributes in any order, and a tag inside a comment, a ``<textarea>`` or a ``<title>`` is not one.
 Three treatments:
 
 - **runs**: consecutive classic ``<script src>`` (or ``<link rel="stylesheet">``) with nothing but the
@@ -17,12 +18,11 @@ Whether a URL is local is decided by :func:`sources.locate`, the one place that 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 
 from django.core.exceptions import SuspiciousFileOperation
 
+from .html_tokens import Tag, attributes_at, tags
 from .sources import Located, locate
 
 SCRIPT_ATTRIBUTES = frozenset({"src", "async", "defer", "type"})
@@ -111,6 +111,10 @@ class Plan:
     last: tuple[object, str] | None = None
 
 
+_ASCII_SPACE = frozenset("\t\n\f\r ")
+_SRCSET_SKIPPED = _ASCII_SPACE | {","}
+
+
 def srcset_candidates(value: str) -> list[tuple[int, int, str]]:
     """``(start, end, url)`` of every candidate in a ``srcset`` value, read as the HTML standard reads it
     (a URL ends at whitespace; trailing commas end it with no descriptors; descriptors run to the next
@@ -118,12 +122,12 @@ def srcset_candidates(value: str) -> list[tuple[int, int, str]]:
     found: list[tuple[int, int, str]] = []
     position, length = 0, len(value)
     while True:
-        while position < length and (value[position].isspace() or value[position] == ","):
+        while position < length and value[position] in _SRCSET_SKIPPED:
             position += 1
         if position >= length:
             return found
         start = position
-        while position < length and not value[position].isspace():
+        while position < length and value[position] not in _ASCII_SPACE:  # "\xa0" is part of a URL
             position += 1
         url = value[start:position]
         if url.endswith(","):
@@ -143,21 +147,47 @@ def srcset_candidates(value: str) -> list[tuple[int, int, str]]:
             found.append((start, start + len(url), url))
 
 
-class _Collector(HTMLParser):
+#: Elements that no run may cross: what is inside them is used only without scripting (``noscript``)
+#: or when a script clones it (``template``), so it cannot join what is outside.
+RUN_BOUNDARIES = frozenset({"noscript", "template"})
+#: Roots of foreign content: a ``<script>`` or ``<link>`` in them is an SVG or MathML element that
+#: loads nothing (SVG scripts read ``href``), so joining it with HTML ones would run what never ran.
+FOREIGN_ROOTS = frozenset({"svg", "math"})
+
+
+class _Collector:
+    """The elements of a body that name local assets, and where runs must stop (barriers)."""
+
     def __init__(self, text: str) -> None:
-        super().__init__(convert_charrefs=True)
         self.text = text
-        self.line_offsets = [0]
-        for match in re.finditer("\n", text):
-            self.line_offsets.append(match.end())
         self.elements: list[Element] = []
         self.barriers: list[tuple[str, int]] = []
         self.refused: list[Refused] = []
-        self._open_script: tuple[int, str, dict[str, str | None]] | None = None
+        # How deep in <svg>/<math> (counted as written; a tag that ends foreign content early, such
+        # as <p>, only makes us join less). Nothing in foreign content is joined.
+        self.foreign = 0
 
-    def _offset(self) -> int:
-        line, column = self.getpos()
-        return self.line_offsets[line - 1] + column
+    def collect(self) -> None:
+        for tag in tags(self.text):
+            if tag.name in RUN_BOUNDARIES or tag.name in FOREIGN_ROOTS:
+                self.barriers += [("script", tag.start), ("stylesheet", tag.start)]
+                if tag.name in FOREIGN_ROOTS and not tag.self_closing:
+                    self.foreign = max(self.foreign - 1, 0) if tag.closing else self.foreign + 1
+                continue
+            if tag.closing:
+                continue
+            attributes: dict[str, str | None] = {}
+            for attribute in tag.attributes:  # the first of a repeated attribute is the one browsers use
+                attributes.setdefault(attribute.name, attribute.value)
+            raw = self.text[tag.start : tag.end]
+            if tag.name == "script":
+                self._script(tag, raw, attributes)
+            elif tag.name == "link":
+                self._link(tag.start, raw, attributes)
+            elif tag.name == "style":
+                self.barriers.append(("stylesheet", tag.start))
+            elif tag.name in ASSET_ATTRIBUTES:
+                self._asset(tag.name, tag.start, raw, attributes)
 
     def _located(self, url: str, offset: int) -> Located | None:
         try:
@@ -171,28 +201,6 @@ class _Collector(HTMLParser):
             return None
         located = self._located(url, offset)
         return Slot(attribute, url, located, slim) if located else None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        start = self._offset()
-        raw = self.get_starttag_text() or ""
-        attributes: dict[str, str | None] = {}
-        for name, value in attrs:  # the first of a repeated attribute is the one browsers use
-            attributes.setdefault(name, value)
-        if tag == "script":
-            self._open_script = (start, raw, attributes)
-        elif tag == "link":
-            self._link(start, raw, attributes)
-        elif tag == "style":
-            self.barriers.append(("stylesheet", start))
-        elif tag in ASSET_ATTRIBUTES:
-            self._asset(tag, start, raw, attributes)
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "script":  # <script src=x /> is not self-closing in HTML; the parser says it is
-            self.handle_starttag(tag, attrs)
-            self.handle_endtag(tag)
-        else:
-            self.handle_starttag(tag, attrs)
 
     def _asset(self, tag: str, start: int, raw: str, attributes: dict[str, str | None]) -> None:
         if tag == "input" and (attributes.get("type") or "").lower() != "image":
@@ -242,19 +250,21 @@ class _Collector(HTMLParser):
             self.barriers.append(("stylesheet", start))
             return
         element = Element("stylesheet", start, start + len(raw), raw, attributes, [slot])
-        if joinable:
+        if joinable and not self.foreign:
             element.group = ("stylesheet", attributes.get("media"), slot.located.suffix)
         else:
             self.barriers.append(("stylesheet", start))
         self.elements.append(element)
 
-    def handle_endtag(self, tag: str) -> None:
-        if tag != "script" or self._open_script is None:
+    def _script(self, tag: Tag, raw: str, attributes: dict[str, str | None]) -> None:
+        start = tag.start
+        content_end = tag.content_end if tag.content_end is not None else len(self.text)
+        closed = attributes_at(self.text, content_end + len("</script")) if content_end < len(self.text) else None
+        if closed is None:  # never closed: the rest of the text is its content; nothing to join or move
+            self.barriers.append(("script", start))
             return
-        start, raw, attributes = self._open_script
-        self._open_script = None
-        end = self.text.find(">", self._offset()) + 1 or len(self.text)
-        inline = (start + len(raw), self._offset())
+        end = closed[1]
+        inline = (tag.end, content_end)
         script_type = (attributes.get("type") or "").strip().lower() or None
         if script_type == "importmap":
             self.elements.append(Element("importmap", start, end, raw, attributes, inline=inline))
@@ -271,7 +281,7 @@ class _Collector(HTMLParser):
             return
         element = Element("script", start, end, raw, attributes, [slot])
         body = self.text[inline[0] : inline[1]]
-        if not body.strip() and set(attributes) <= SCRIPT_ATTRIBUTES:
+        if not body.strip() and set(attributes) <= SCRIPT_ATTRIBUTES and not self.foreign:
             group_type = attributes.get("type")
             element.group = ("script", "async" in attributes, "defer" in attributes, group_type, slot.located.suffix)
         else:
@@ -282,8 +292,7 @@ class _Collector(HTMLParser):
 def plan_of(body: str) -> Plan:
     """Runs to join, elements to stamp in place, import maps, and what cannot be handled."""
     collector = _Collector(body)
-    collector.feed(body)
-    collector.close()
+    collector.collect()
     events: list[tuple[int, int, Element | str]] = [(element.start, 1, element) for element in collector.elements]
     events += [(offset, 0, kind) for kind, offset in collector.barriers]
     events.sort(key=lambda event: (event[0], event[1]))
