@@ -20,8 +20,8 @@ from bench import harness
 from devservers.mongo import MongoServer
 from devservers.nginx import Nginx
 from devservers.ports import free_port, wait_for_port
+from django_static_pipe import precompress
 from django_static_pipe.nginx_config import NginxOptions, full_config
-from django_static_pipe.writer import write_output
 
 REPO = Path(__file__).resolve().parent.parent
 STAMPED = "js/app.0123456789ab.js"
@@ -104,7 +104,8 @@ def scenario_serving(rounds: int, seconds: float) -> dict[str, Any]:
     base.chmod(0o755)
     save = base / "cache-forever"
     body = (b"/* a stamped script */\n" + os.urandom(11_000).hex().encode())[: 30 * 1024]
-    write_output(str(save / STAMPED), body, link_to=None, kinds=("gzip",))
+    with precompress.synchronous():
+        precompress.write_output(str(save / STAMPED), body, link_to=None, kinds=("gzip",))
     static_root = base / "static"
     shutil.copytree(save, static_root)
     disk = base / "disk"

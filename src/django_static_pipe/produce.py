@@ -16,7 +16,7 @@ from functools import lru_cache
 from django.core.exceptions import ImproperlyConfigured, SuspiciousFileOperation
 from django.utils.module_loading import import_string
 
-from . import cycles, places, writer
+from . import cycles, places, precompress
 from .assemble import Fingerprint, NestedBuilder, Product, assemble, fingerprint, strict_mode_runs
 from .built import Built, integrity_of, local_url_for, make_key, original_url
 from .conf import pipe_settings
@@ -243,7 +243,7 @@ def _finish(made: _Made, stamp: str, substitutions: dict[bytes, bytes]) -> tuple
     size = len(data) if data is not None else sizes[product.link_to or ""]
     new = False
     if not output_intact(filepath, size):
-        writer.write_output(filepath, data, link_to=product.link_to, kinds=pipe_settings.precompress)
+        precompress.write_output(filepath, data, link_to=product.link_to, kinds=pipe_settings.precompress)
         new = True
     built = Built(
         key=made.key,
