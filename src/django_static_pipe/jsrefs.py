@@ -185,9 +185,21 @@ def _specifier(token: _Token, dynamic: bool) -> Specifier | None:
     return Specifier(token.start + 1, token.end - 1, value, token.text[0], dynamic)
 
 
+def _maybe_module(text: str) -> bool:
+    """``_MAYBE_MODULE.search(text)``, found faster: ``str.find`` jumps to each ``import``/``export``
+    in C, where the regex (no literal to start from) would test a word boundary at every position."""
+    for word in ("import", "export"):
+        position = text.find(word)
+        while position >= 0:
+            if _MAYBE_MODULE.match(text, position):
+                return True
+            position = text.find(word, position + 1)
+    return False
+
+
 def specifiers(text: str) -> list[Specifier]:
     """Every static and literal dynamic module specifier in ``text``, in order."""
-    if not _MAYBE_MODULE.search(text):
+    if not _maybe_module(text):
         return []
     found: list[Specifier] = []
     tokens = iter(_Lexer(text))

@@ -1,0 +1,32 @@
+"""The reference scanners find the same things whatever the case and wherever a keyword hides."""
+
+from __future__ import annotations
+
+import pytest
+
+from django_static_pipe import css, jsrefs
+
+
+@pytest.mark.parametrize(
+    ("text", "urls"),
+    [
+        ('a{background:URL(a.png)} b{background:Url("b.png")} c{background:uRl( c.png )}', ["a.png", "b.png", "c.png"]),
+        ('@IMPORT "x.css";@Import url(y.css) print;', ["x.css", "y.css"]),
+        ("/* url(no.png) */ d{content:'url(no.png)'} e{background:url(yes.png)} auto;u;U;@media", ["yes.png"]),
+    ],
+)
+def test_css_references_are_found_in_any_case(text, urls):
+    assert [token.url for token in css.tokens(text)] == urls
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ('import "./a.js";', ["./a.js"]),
+        ('var importance = 1; exports.x = 2; myimport("./no.js");\nexport * from "./b.js";', ["./b.js"]),
+        ('const important = "import"; reexport = 1; export {x} from "./c.js"', ["./c.js"]),
+        ("module.exports = importantThing; // no module syntax", []),
+    ],
+)
+def test_module_specifiers_are_found_past_words_that_contain_the_keywords(text, found):
+    assert [specifier.value for specifier in jsrefs.specifiers(text)] == found
