@@ -14,6 +14,7 @@ import gzip
 import logging
 import os
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -28,6 +29,13 @@ TEXT_EXTENSIONS = frozenset(
 SIBLING_SUFFIXES = {"gzip": ".gz", "br": ".br"}  # writer.SIBLING_SUFFIXES lists them for removal
 #: Bytes waiting for the background thread; past this a render compresses its own siblings (backpressure).
 MAX_PENDING_BYTES = 64 * 1024 * 1024
+#: The thread starts once nothing was queued for this long (a cold page queues its outputs within a few
+#: milliseconds of each other), or at the latest this long after the first waiting output.
+QUIET_SECONDS = 0.05
+MAX_DELAY_SECONDS = 1.0
+#: How often the waiting thread looks at the clock and at the main thread; how long it stays idle.
+WAKE_SECONDS = 0.1
+IDLE_SECONDS = 60.0
 
 
 def gzip_bytes(data: bytes) -> bytes:
@@ -78,24 +86,36 @@ class _Job:
 
 
 class _Worker:
-    """One thread per process that writes queued siblings in order and ends when the queue is empty.
+    """One thread per process that writes queued siblings in order.
 
-    It is not a daemon: the interpreter waits for it at exit, so a process that ends normally leaves
-    no sibling unwritten. A forked child starts with an empty queue (its parent writes its own).
+    It starts compressing only once no output has been queued for :data:`QUIET_SECONDS`: run beside
+    the render that queues them, it would take the GIL (and, on a busy machine, the core) from that
+    render, which would then take as long as compressing in place. The thread is started once and
+    kept (starting one waits for the new thread to be scheduled, in the middle of a render); it ends
+    after :data:`IDLE_SECONDS` without work, or when the main thread has ended and the queue is
+    written: it is not a daemon, so a process that exits normally leaves no sibling unwritten. A
+    forked child starts with an empty queue and no thread (its parent writes its own siblings).
     """
 
     def __init__(self) -> None:
         self.guard = threading.Condition()
         self.jobs: collections.deque[_Job] = collections.deque()
         self.pending_bytes = 0
-        self.running = False
+        self.running = False  # the thread exists
+        self.busy = False  # it is writing a job
         self.synchronous = 0
+        self.last_queued = 0.0
+        self.first_queued = 0.0
+        self.hurry = False
 
     def submit(self, job: _Job) -> bool:
         """Queue ``job``; False when the queue is full (the caller writes the siblings itself)."""
         with self.guard:
             if self.pending_bytes + job.weight > MAX_PENDING_BYTES:
                 return False
+            self.last_queued = time.monotonic()
+            if not self.jobs:
+                self.first_queued = self.last_queued
             self.jobs.append(job)
             self.pending_bytes += job.weight
             if not self.running:
@@ -103,14 +123,36 @@ class _Worker:
                 threading.Thread(target=self._work, name="static-pipe-precompress").start()
         return True
 
-    def _work(self) -> None:
-        while True:
-            with self.guard:
+    def _ready(self) -> bool:
+        """True when the queued jobs should be written now."""
+        if not self.jobs:
+            return False
+        now = time.monotonic()
+        return (
+            self.hurry
+            or now - self.last_queued >= QUIET_SECONDS
+            or now - self.first_queued >= MAX_DELAY_SECONDS
+            or not threading.main_thread().is_alive()
+        )
+
+    def _next(self) -> _Job | None:
+        """The next job to write, once it is time; None when the thread should end."""
+        idle_since = time.monotonic()
+        with self.guard:
+            self.busy = False
+            while not self._ready():
                 if not self.jobs:
-                    self.running = False
-                    self.guard.notify_all()
-                    return
-                job = self.jobs[0]
+                    self.hurry = False
+                    self.guard.notify_all()  # idle: whoever waits for that may go on
+                    if not threading.main_thread().is_alive() or time.monotonic() - idle_since >= IDLE_SECONDS:
+                        self.running = False
+                        return None
+                self.guard.wait(WAKE_SECONDS)
+            self.busy = True
+            return self.jobs[0]
+
+    def _work(self) -> None:
+        while (job := self._next()) is not None:
             try:
                 _write_later(job)
             except Exception as exc:  # a full disk, a folder removed: nginx goes on serving the plain file
@@ -122,7 +164,9 @@ class _Worker:
 
     def wait_idle(self, timeout: float) -> bool:
         with self.guard:
-            return self.guard.wait_for(lambda: not self.running, timeout)
+            self.hurry = bool(self.jobs)  # someone waits: no reason to wait for quiet any more
+            self.guard.notify_all()
+            return self.guard.wait_for(lambda: not self.jobs and not self.busy, timeout)
 
 
 _worker = _Worker()

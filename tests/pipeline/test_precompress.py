@@ -89,6 +89,23 @@ def test_a_child_forked_while_the_thread_works_writes_its_own_siblings(site, hel
     assert gzip.decompress(Path(str(output) + ".gz").read_bytes()) == output.read_bytes()
 
 
+def _render_and_exit(queue) -> None:
+    pipeline.reset()
+    queue.put(pipeline.url_for("/css/layout.css", slim=True, from_tag=True))  # and exit at once
+
+
+def test_a_process_that_exits_right_after_a_render_still_writes_its_siblings(site):
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_render_and_exit, args=(queue,))
+    child.start()
+    url = queue.get(timeout=60)
+    child.join(timeout=30)
+    assert child.exitcode == 0
+    output = site.out / url.lstrip("/")
+    assert gzip.decompress(Path(str(output) + ".gz").read_bytes()) == output.read_bytes()
+
+
 @pytest.fixture
 def offline_site(site, settings, tmp_path):
     templates = tmp_path / "templates"
