@@ -30,3 +30,19 @@ def test_css_references_are_found_in_any_case(text, urls):
 )
 def test_module_specifiers_are_found_past_words_that_contain_the_keywords(text, found):
     assert [specifier.value for specifier in jsrefs.specifiers(text)] == found
+
+
+def test_a_character_isdigit_takes_but_regex_digits_do_not_is_read_as_a_word():
+    # "²" passes str.isdigit() but is no \d: the lexer took it for a number and crashed (AttributeError).
+    assert [s.value for s in jsrefs.specifiers('import a from "./a.js";\nvar b = ² + x²;\nimport("./c.js");')] == [
+        "./a.js",
+        "./c.js",
+    ]
+
+
+def test_long_plain_code_between_declarations_is_read_like_any_other():
+    filler = "var total = 0; for (i = 0; i < 10; i++) { total += i * 2 } " * 500
+    text = (
+        f'import a from "./a.js";\n{filler}\nexport {{ b }} from "./b.js";\n{filler} x.import("no"); import("./c.js")'
+    )
+    assert [s.value for s in jsrefs.specifiers(text)] == ["./a.js", "./b.js", "./c.js"]
