@@ -35,9 +35,10 @@ def versions() -> dict[str, str]:
         except importlib.metadata.PackageNotFoundError:
             found[package] = "not installed"
     found["django-static-pipe"] = importlib.metadata.version("django-static-pipe")
-    from devservers.corpus import npm_versions
+    from devservers.corpus import growth_versions, npm_versions
 
     found.update({f"npm {name}": version for name, version in npm_versions().items()})
+    found.update({f"npm {name} (section 7)": version for name, version in growth_versions().items()})
     nginx = subprocess.run(["nginx", "-v"], capture_output=True, text=True)
     found["nginx"] = (nginx.stderr or nginx.stdout).strip().removeprefix("nginx version: ")
     wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True)
@@ -171,12 +172,12 @@ def run(quick: bool, cdn_corpus: Path | None = None) -> dict[str, Any]:
 
     serving = serve.scenario_serving(rounds=3 if quick else 5, seconds=2 if quick else 3)
     report["5. serving"] = _serving_section(serving)
-    report.update(run_only(["cdn"], quick, cdn_corpus))
+    report.update(run_only(["cdn", "growth"], quick, cdn_corpus))
     return report
 
 
 #: Sections that can be run on their own (``--only``), each merged into the last full report.
-ONLY = {"cdn": "bench.cdn"}
+ONLY = {"cdn": "bench.cdn", "growth": "bench.growth"}
 
 
 def run_only(names: list[str], quick: bool, cdn_corpus: Path | None = None) -> dict[str, Any]:
