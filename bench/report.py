@@ -6,7 +6,6 @@ import argparse
 import importlib.metadata
 import json
 import platform
-import statistics
 import subprocess
 import sys
 import time
@@ -84,6 +83,7 @@ def run(quick: bool, cdn_corpus: Path | None = None) -> dict[str, Any]:
     from django.conf import settings
 
     from bench import build, proxies, render, serve
+    from bench.serving.section import serving_section
 
     settings.DJANGO_STATIC_CLOUDFRONT = proxies.CLOUDFRONT
     rounds = 5 if quick else 15
@@ -171,7 +171,7 @@ def run(quick: bool, cdn_corpus: Path | None = None) -> dict[str, Any]:
     }
 
     serving = serve.scenario_serving(rounds=3 if quick else 5, seconds=2 if quick else 3)
-    report["5. serving"] = _serving_section(serving)
+    report["5. serving"] = serving_section(serving)
     report.update(run_only(["cdn", "growth"], quick, cdn_corpus))
     return report
 
@@ -191,92 +191,6 @@ def run_only(names: list[str], quick: bool, cdn_corpus: Path | None = None) -> d
         module = importlib.import_module(ONLY[name])
         sections[module.SECTION] = module.report_section(quick, **({"corpus": cdn_corpus} if name == "cdn" else {}))
     return sections
-
-
-def _median(values: list[float]) -> float:
-    return statistics.median(values)
-
-
-def _spread(values: list[float]) -> float:
-    if len(values) < 4:
-        return (max(values) - min(values)) / _median(values) if values and _median(values) else 0.0
-    q = statistics.quantiles(values, n=4)
-    return (q[2] - q[0]) / _median(values)
-
-
-def _serving_section(serving: dict[str, Any]) -> dict[str, Any]:
-    rows = []
-    rps = {}
-    for group in ("stamped_30k", "media_30k"):
-        for name, samples in serving[group].items():
-            values = [sample["rps"] for sample in samples]
-            rps[name] = _median(values)
-            rows.append(
-                {
-                    "name": name,
-                    "value": rps[name],
-                    "unit": "requests/s",
-                    "spread": round(_spread(values), 3),
-                    "ratio": None,
-                }
-            )
-    large = serving["media_50m"]
-    for name, data in large.items():
-        rows.append(
-            {
-                "name": f"{name}, 50 MB file",
-                "value": _median(data["mb_per_s"]),
-                "unit": "MB/s",
-                "spread": round(_spread(data["mb_per_s"]), 3),
-                "ratio": None,
-            }
-        )
-        rows.append(
-            {
-                "name": f"{name}, worker peak memory after 30 KB / after 50 MB",
-                "unit": "MB",
-                "spread": 0,
-                "value": f"{data['peak_rss_after_30k'] / 1e6:.1f} / {data['peak_rss_after_50m'] / 1e6:.1f}",
-                "ratio": None,
-            }
-        )
-    generated = rps["nginx, generated config"]
-    reference = rps["nginx, hand-written reference config"]
-    grid = _median(large["GridFS view"]["mb_per_s"])
-    disk = _median(large["FileResponse from disk"]["mb_per_s"])
-    growth = large["GridFS view"]["peak_rss_after_50m"] - large["GridFS view"]["peak_rss_after_30k"]
-    headers = serving["cache_control_headers"]
-    return {
-        "rows": rows,
-        "cache_control_headers": headers,
-        "targets": [
-            _target(
-                "generated nginx config at least 0.9× the hand-written one",
-                generated >= 0.9 * reference,
-                f"{generated / reference:.2f}×",
-            ),
-            _target(
-                "one Cache-Control header",
-                len(headers["generated"]) == 1,
-                f"generated: {headers['generated']}; hand-written: {headers['reference']}",
-            ),
-            _target(
-                "(nginx against WhiteNoise under gunicorn)",
-                generated > rps["WhiteNoise under gunicorn (2 workers)"],
-                f"{generated / rps['WhiteNoise under gunicorn (2 workers)']:.0f}×",
-            ),
-            _target(
-                "GridFS view at least half of FileResponse-from-disk for large files",
-                grid >= 0.5 * disk,
-                f"{grid / disk:.3f}×",
-            ),
-            _target(
-                "peak memory independent of file size (under 16 MB more for 50 MB than for 30 KB)",
-                growth < 16e6,
-                f"+{growth / 1e6:.1f} MB",
-            ),
-        ],
-    }
 
 
 def _format_value(value: Any) -> str:

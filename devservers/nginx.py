@@ -15,11 +15,15 @@ def nginx_binary() -> str | None:
 
 
 class Nginx:
-    """An nginx master process with its own run folder (pid, logs, temporary files)."""
+    """An nginx master process with its own run folder (pid, logs, temporary files), which is also
+    nginx's prefix (``-p``): a configuration with relative run-time paths runs as printed."""
 
     def __init__(self, config_text: str, port: int, run_dir: str | None = None) -> None:
         self.port = port
-        self.run_dir = run_dir or tempfile.mkdtemp(prefix="static-pipe-nginx-")
+        if run_dir is None:
+            run_dir = tempfile.mkdtemp(prefix="static-pipe-nginx-")
+            os.chmod(run_dir, 0o755)  # started by root, the workers (nobody) write the temporary files here
+        self.run_dir = run_dir
         self.config_path = os.path.join(self.run_dir, "nginx.conf")
         with open(self.config_path, "w") as handle:
             handle.write(config_text)
@@ -28,15 +32,20 @@ class Nginx:
     def test_config(self) -> subprocess.CompletedProcess[str]:
         binary = nginx_binary()
         assert binary, "nginx is not installed (apt-get install nginx-light)"
-        return subprocess.run([binary, "-t", "-c", self.config_path], capture_output=True, text=True)
+        return subprocess.run(
+            [binary, "-t", "-p", self.run_dir + "/", "-c", self.config_path], capture_output=True, text=True
+        )
 
     def start(self) -> Nginx:
         binary = nginx_binary()
         if binary is None:
-            raise RuntimeError("nginx is not installed: apt-get install nginx-light libnginx-mod-http-brotli-static")
+            raise RuntimeError(
+                "nginx is not installed: apt-get install nginx-light libnginx-mod-http-brotli-static "
+                "libnginx-mod-http-brotli-filter"
+            )
         with open(os.path.join(self.run_dir, "stderr.log"), "ab") as stderr:
             self.process = subprocess.Popen(
-                [binary, "-c", self.config_path, "-g", "daemon off; master_process on;"],
+                [binary, "-p", self.run_dir + "/", "-c", self.config_path, "-g", "daemon off; master_process on;"],
                 stdout=subprocess.DEVNULL,
                 stderr=stderr,
             )

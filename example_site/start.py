@@ -6,7 +6,8 @@
    otherwise keep uploads in plain files. It says which it used.
 2. Apply migrations; create an admin user only when none exists (password from EXAMPLE_ADMIN_PASSWORD,
    or generated and printed once).
-3. Build every asset offline (manage.py static_pipe_build).
+3. Build every asset offline (manage.py static_pipe_build); gather other apps' static files (the
+   admin's) into STATIC_ROOT (manage.py collectstatic).
 4. Serve: gunicorn behind nginx with the generated config, or gunicorn alone with --no-nginx.
 """
 
@@ -177,6 +178,7 @@ def main() -> int:
         manage("migrate", "--noinput", "--verbosity", "0")
         ensure_admin()
         manage("static_pipe_build")
+        manage("collectstatic", "--noinput", "--verbosity", "0")
         if args.prepare_only:
             return 0
         processes = serve(args, keep)

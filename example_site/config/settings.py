@@ -63,10 +63,16 @@ DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": VAR_DIR
 CACHES = {  # shared by every gunicorn worker, so the CDN proxy's SlowMap agrees across them
     "default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": VAR_DIR / "cache"}
 }
+# Files of other apps (the admin's CSS and JS): start.py runs collectstatic into STATIC_ROOT, with the
+# hashed names nginx caches forever (`manage.py static_pipe_nginx` serves STATIC_URL from there).
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+}
 
 # --- django-static-pipe --------------------------------------------------------------------------
 DJANGO_STATIC = True
@@ -81,12 +87,9 @@ DJANGO_STATIC_PRECOMPRESS = ("gzip", "br") if importlib.util.find_spec("brotli")
 # Uploads: GridFS when a MongoDB is configured, else plain files (start.py says which it used).
 MONGODB_URI = os.environ.get("MONGODB_URI", "")
 if MONGODB_URI:
-    STORAGES = {
-        "default": {
-            "BACKEND": "django_static_pipe.backends.gridfs.GridFSStorage",
-            "OPTIONS": {"uri": MONGODB_URI, "database": os.environ.get("EXAMPLE_MONGODB_DATABASE", "example_media")},
-        },
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    STORAGES["default"] = {
+        "BACKEND": "django_static_pipe.backends.gridfs.GridFSStorage",
+        "OPTIONS": {"uri": MONGODB_URI, "database": os.environ.get("EXAMPLE_MONGODB_DATABASE", "example_media")},
     }
 
 # The CDN, only when a bucket is given (no AWS account is needed to run the example).

@@ -18,6 +18,7 @@ else:
     urlpatterns.append(re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}))
 
 if settings.EXAMPLE_SERVE_ASSETS:
-    urlpatterns.append(
-        re_path(r"^cache-forever/(?P<path>.*)$", serve, {"document_root": settings.DJANGO_STATIC_SAVE_PREFIX})
-    )
+    urlpatterns += [
+        re_path(r"^cache-forever/(?P<path>.*)$", serve, {"document_root": settings.DJANGO_STATIC_SAVE_PREFIX}),
+        re_path(r"^static/(?P<path>.*)$", serve, {"document_root": settings.STATIC_ROOT}),
+    ]

@@ -10,71 +10,40 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import warnings
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from typing import Any
 
 from django.core.exceptions import SuspiciousFileOperation
 
-from . import css, jsrefs, webmanifest
+from . import charsets, css, jsrefs, linemap, sourcemaps, webmanifest
 from .conf import pipe_settings
-from .exceptions import AssetTooLargeError, BundleError, MissingAssetWarning
+from .exceptions import BundleError, ImportCycleWarning
+from .map_assets import (
+    Part,
+    ends_with_map_comment,
+    join_parts,
+    member_map,
+    published_map,
+    published_map_comment,
+    script_with_published_map,
+    sections_of,
+)
 from .minify import minifier_for, minify
 from .minify_guards import is_strict_script
 from .naming import is_minified_name, split_name
+from .products import Fingerprint as Fingerprint  # the pipeline's modules take these from here
+from .products import NestedBuilder as NestedBuilder
+from .products import Product as Product
+from .products import fingerprint as fingerprint
+from .products import read_source, source_url, warn_encoding, warn_missing
 from .references import splice, stamped_url
-from .sources import Source, locate, remembered_contents, resolve
+from .sources import Source, locate, resolve
 
 logger = logging.getLogger("django_static_pipe")
-
-#: (absolute path, mtime in ns, size): enough to tell that a source changed without reading it.
-Fingerprint = tuple[str, int, int]
-#: Builds ``name`` (slim or not) and returns its final URL and the fingerprints it depends on.
-NestedBuilder = Callable[[str, bool], tuple[str, list[Fingerprint]]]
 
 JS_SEPARATOR = "\n;\n"  # the newline ends a trailing // comment; the ; ends a statement left open
 CSS_SEPARATOR = "\n"
 UTF8_CHARSET_RULE = '@charset "UTF-8";\n'
-
-
-@dataclass
-class Product:
-    """The bytes of an output (or the source to symlink to), and every file they depend on."""
-
-    data: bytes | None
-    link_to: str | None = None
-    fingerprints: list[Fingerprint] = field(default_factory=list)
-
-
-def read_source(source: Source) -> tuple[bytes, Fingerprint]:
-    """Read a source whole (once per build), refusing files over ``DJANGO_STATIC_MAX_SOURCE_BYTES``."""
-    contents = remembered_contents()
-    if contents is not None and source.path in contents:
-        return contents[source.path]
-    result = _read(source)
-    if contents is not None:
-        contents[source.path] = result
-    return result
-
-
-def _read(source: Source) -> tuple[bytes, Fingerprint]:
-    limit = pipe_settings.max_source_bytes
-    with open(source.path, "rb") as handle:
-        stat = os.fstat(handle.fileno())
-        if stat.st_size > limit:
-            raise AssetTooLargeError(
-                f"django-static-pipe: {source.name} ({source.path}) is {stat.st_size} bytes, over "
-                f"DJANGO_STATIC_MAX_SOURCE_BYTES = {limit}; raise that setting or serve the file as it is."
-            )
-        data = handle.read(limit + 1)
-    if len(data) > limit:
-        raise AssetTooLargeError(f"django-static-pipe: {source.name} grew past {limit} bytes while being read.")
-    return data, (source.path, stat.st_mtime_ns, stat.st_size)
-
-
-def fingerprint(path: str) -> Fingerprint:
-    stat = os.stat(path)
-    return (path, stat.st_mtime_ns, stat.st_size)
 
 
 class _ImportStack(threading.local):
@@ -85,21 +54,38 @@ class _ImportStack(threading.local):
 _import_stack = _ImportStack()
 
 
-def _warn_missing(what: str) -> None:
-    message = f"django-static-pipe: {what}"
-    logger.warning(message)
-    warnings.warn(message, MissingAssetWarning, stacklevel=4)
-
-
 class _CssMember:
-    """One CSS source being processed; collects the fingerprints of what it references."""
+    """One CSS source being processed; collects the fingerprints of what it references.
 
-    def __init__(self, source: Source, slim: bool, nested: NestedBuilder, keep_imports: bool) -> None:
+    ``single``: the member is an output of its own (its map comment names its published map). Without
+    ``keep_imports`` (a later member of a combined file) imports are written in place, and an import
+    of a file already being written in place is left out, as browsers leave it out (an ``@import``
+    cycle between files of their own is :mod:`django_static_pipe.cycles`'s).
+    """
+
+    def __init__(
+        self,
+        source: Source,
+        slim: bool,
+        nested: NestedBuilder,
+        keep_imports: bool,
+        *,
+        single: bool = False,
+        track_lines: bool = False,
+    ) -> None:
         self.source = source
         self.slim = slim
         self.nested = nested
         self.keep_imports = keep_imports
+        self.single = single
+        self.track_lines = track_lines
         self.fingerprints: list[Fingerprint] = []
+        self.raw = False
+        self.origins: list[linemap.Origin] = []
+        self.contents: dict[str, str] = {}  # source URL → text, for the sourcesContent of an index map
+        self.own_map: dict[str, Any] | None = None
+        self._edits: list[tuple[linemap.Edit, bool]] = []  # and whether the replacement is raw text
+        self._pending: tuple[tuple[linemap.Origin | None, ...], bool] | None = None
 
     def _missing_url(self, ref: css.Reference) -> str:
         return pipe_settings.media_url + ref.path + ref.suffix
@@ -119,7 +105,7 @@ class _CssMember:
         if found is False:
             return ref.written
         if found is None:
-            _warn_missing(f"{self.source.name} references {ref.written!r}, which does not exist; kept as {ref.path}.")
+            warn_missing(f"{self.source.name} references {ref.written!r}, which does not exist; kept as {ref.path}.")
             return self._missing_url(ref)
         url, fingerprints = self.nested(ref.path, False)
         self.fingerprints.extend(fingerprints)
@@ -130,36 +116,98 @@ class _CssMember:
         if found is False:
             return css.import_rule(ref.written, media)
         if found is None:
-            _warn_missing(f"{self.source.name} imports {ref.written!r}, which does not exist; kept as {ref.path}.")
+            warn_missing(f"{self.source.name} imports {ref.written!r}, which does not exist; kept as {ref.path}.")
             return css.import_rule(self._missing_url(ref), media)
         assert isinstance(found, Source)
         if self.keep_imports:
             url, fingerprints = self.nested(ref.path, self.slim)
             self.fingerprints.extend(fingerprints)
             return css.import_rule(url + ref.suffix, media)
-        inlined = _CssMember(found, self.slim, self.nested, keep_imports=False)
-        text = inlined.process().strip("\n")
+        if found.path in _import_stack.paths:
+            warn_missing(
+                f"@import cycle: {_cycle_names(found.path)} → {found.name}; {self.source.name}'s import of "
+                f"{ref.written!r} is left out of the combined file, as browsers leave it out.",
+                ImportCycleWarning,
+            )
+            return ""
+        inlined = _CssMember(found, self.slim, self.nested, keep_imports=False, track_lines=self.track_lines)
+        processed = inlined.process()
+        text = processed.strip("\n")
         self.fingerprints.extend(inlined.fingerprints)
+        self.contents.update(inlined.contents)
+        lead = len(processed) - len(processed.lstrip("\n"))
+        before, after = _wrapper_lines(media)
+        origins = [None] * before + inlined.origins[lead : lead + text.count("\n") + 1] + [None] * after
+        self._pending = (tuple(origins), inlined.raw)
         return css.wrap_import_conditions(text, media)
+
+    def _on_edit(self, start: int, end: int, replacement: str) -> None:
+        origins, raw = self._pending if self._pending is not None else (None, self.raw)
+        self._pending = None
+        self._edits.append((linemap.Edit(start, end, replacement, origins), raw))
 
     def process(self) -> str:
         """The member's CSS with references replaced, minified when slim (unless ``*.min.css``)."""
-        if self.source.path in _import_stack.paths:
-            raise BundleError(
-                f"django-static-pipe: @import cycle: {_cycle_names(self.source.path)} → {self.source.name}"
-            )
         data, own = read_source(self.source)
         self.fingerprints.append(own)
-        text = data.decode(css.declared_charset(data), errors="replace")
-        text, _charset = css.split_charset(text)
-        _import_stack.paths.append(self.source.path)
+        decoded = charsets.decode_stylesheet(data)
+        self.raw = decoded.raw
+        if decoded.raw:
+            warn_encoding(charsets.why_raw(self.source.name, decoded))
+            source_text = decoded.text  # its @charset (if any) stays: the bytes stay as they are
+        else:
+            source_text = css.split_charset(decoded.text)[0]
+        inline = not self.keep_imports
+        if inline:
+            _import_stack.paths.append(self.source.path)
         try:
-            text = css.rewrite_references(text, self.source.name, self.on_url, self.on_import)
+            text = css.rewrite_references(source_text, self.source.name, self.on_url, self.on_import, self._on_edit)
         finally:
-            _import_stack.paths.pop()
+            if inline:
+                _import_stack.paths.pop()
+        if any(raw != self.raw for _edit, raw in self._edits):
+            text = self._one_kind(source_text)
+        if self.track_lines:
+            url = source_url(self.source.name)
+            self.origins = linemap.track(url, source_text, [edit for edit, _raw in self._edits])
+            self.contents[url] = source_text
+        text = self._map_comment(text)
         if self.slim and not is_minified_name(self.source.name):
-            text = minify(".css", text, self.source.name)
+            text = minify(".css", text, self.source.name, raw=self.raw)
         return text
+
+    def _one_kind(self, source_text: str) -> str:
+        """The rewritten text as raw text when raw and decoded parts meet (an import written in place):
+        each part keeps its own bytes."""
+        parts: list[str] = []
+        position = 0
+        for edit, raw in self._edits:
+            parts.append(charsets.as_raw(source_text[position : edit.start], self.raw))
+            parts.append(charsets.as_raw(edit.replacement, raw))
+            position = edit.end
+        parts.append(charsets.as_raw(source_text[position:], self.raw))
+        self.raw = True
+        return "".join(parts)
+
+    def _map_comment(self, text: str) -> str:
+        """A file of its own keeps its map, published under a stamped name; anything else drops the
+        comment (a minified or combined text is not what the map describes)."""
+        comment = sourcemaps.find_map_comment(text) if sourcemaps.MARKER in text else None
+        if comment is None:
+            return text
+        minified = self.slim and not is_minified_name(self.source.name)
+        if self.single and not minified and pipe_settings.source_maps:
+            return published_map_comment(text, comment, self.source.name, self.nested, self.fingerprints)
+        if self.track_lines:
+            self.own_map = member_map(self.source.name, comment.url, self.fingerprints)
+        return text[: comment.start] + text[comment.end :]
+
+
+def _wrapper_lines(media: str) -> tuple[int, int]:
+    """Lines that :func:`css.wrap_import_conditions` adds before and after the CSS it wraps."""
+    empty = css.wrap_import_conditions("", media)
+    layers = empty.count("{")  # imedia holds no braces, so each one opens a wrapping rule
+    return empty[: len(empty) - 2 * layers].count("\n"), layers
 
 
 def _cycle_names(path: str) -> str:
@@ -168,30 +216,30 @@ def _cycle_names(path: str) -> str:
     return " → ".join(os.path.basename(item) for item in stack[start:])
 
 
-def _join_css(parts: Sequence[str]) -> bytes:
-    text = CSS_SEPARATOR.join(part.strip("\n") for part in parts)
-    if not text.isascii():
-        text = UTF8_CHARSET_RULE + text
-    return text.encode("utf-8")
-
-
 def assemble_css(members: Sequence[Source], slim: bool, nested: NestedBuilder) -> Product:
     """CSS output: references rewritten per member; the first member keeps its ``@import`` rules."""
-    parts: list[str] = []
+    single = len(members) == 1
+    maps = not single and not slim and pipe_settings.source_maps
+    parts: list[Part] = []
     fingerprints: list[Fingerprint] = []
     for index, source in enumerate(members):
-        member = _CssMember(source, slim, nested, keep_imports=index == 0)
-        parts.append(member.process())
+        member = _CssMember(source, slim, nested, keep_imports=index == 0, single=single, track_lines=maps)
+        processed = member.process()
+        text = processed.strip("\n")
+        lead = len(processed) - len(processed.lstrip("\n"))
+        origins = member.origins[lead : lead + text.count("\n") + 1]
+        parts.append(
+            Part(source.name, text, member.raw, origins, member.contents, member.own_map if not lead else None)
+        )
         fingerprints.extend(member.fingerprints)
-    return Product(data=_join_css(parts), fingerprints=fingerprints)
+    raw = any(part.raw for part in parts)
+    prefix = UTF8_CHARSET_RULE if not raw and not all(part.text.isascii() for part in parts) else ""
+    data, lines = join_parts(parts, CSS_SEPARATOR, prefix)
+    sections = sections_of(parts, lines) if maps else None
+    return Product(data=data, fingerprints=fingerprints, sections=sections)
 
 
-def _decode(data: bytes) -> str:
-    return data.decode("utf-8", errors="surrogateescape")
-
-
-def _encode(text: str) -> bytes:
-    return text.encode("utf-8", errors="surrogateescape")
+_UTF8_BOM = "\ufeff"
 
 
 def rewrite_module_specifiers(
@@ -222,22 +270,46 @@ def rewrite_module_specifiers(
 
 
 def assemble_text(members: Sequence[Source], extension: str, slim: bool, nested: NestedBuilder) -> Product:
-    """JS (or another minifiable text type): each member minified on its own, then joined."""
-    parts: list[str] = []
+    """JS (or another minifiable text type): each member minified on its own, then joined.
+
+    A file of its own that is not minified keeps its map, published under a stamped name; otherwise
+    a member's map comment is dropped (minified or joined, the text is not what its map describes),
+    and joined without minifying, each member gets a section of the index map published beside it.
+    """
+    script = extension in (".js", ".mjs")
+    maps = script and len(members) > 1 and not slim and pipe_settings.source_maps
+    parts: list[Part] = []
     fingerprints: list[Fingerprint] = []
     for source in members:
         data, own = read_source(source)
         fingerprints.append(own)
-        text = _decode(data)
-        if extension in (".js", ".mjs"):
+        decoded = charsets.decode_script(data)
+        text = decoded.text
+        if script:
             text = rewrite_module_specifiers(text, source, slim, nested, fingerprints)
         elif extension == webmanifest.EXTENSION:
             text = webmanifest.rewrite(text, source, slim, nested, fingerprints)
-        if slim and not is_minified_name(source.name):
-            text = minify(extension, text, source.name)
-        parts.append(text)
-    separator = JS_SEPARATOR if extension in (".js", ".mjs") else "\n"
-    return Product(data=_encode(separator.join(parts)), fingerprints=fingerprints)
+        minified = slim and not is_minified_name(source.name)
+        own_map = None
+        comment = sourcemaps.find_map_comment(text) if script and sourcemaps.MARKER in text else None
+        if comment is not None and len(members) == 1 and not minified and pipe_settings.source_maps:
+            text = published_map_comment(text, comment, source.name, nested, fingerprints)
+        elif comment is not None:
+            own_map = member_map(source.name, comment.url, fingerprints) if maps else None
+            text = text[: comment.start] + text[comment.end :]
+        if minified:
+            text = minify(extension, text, source.name, raw=decoded.raw)
+        url = source_url(source.name)
+        origins = linemap.lines_of(url, text) if maps else []
+        bom = decoded.declared_by == "bom" and not decoded.raw
+        parts.append(Part(source.name, text, decoded.raw, origins, {url: text} if maps else {}, own_map, bom))
+    # A byte order mark made browsers read that member as UTF-8 whatever the page's encoding: so must
+    # the joined file, when it is not all ASCII.
+    raw = any(part.raw for part in parts)
+    bom = not raw and any(part.bom for part in parts) and not all(part.text.isascii() for part in parts)
+    separator = JS_SEPARATOR if script else "\n"
+    data, lines = join_parts(parts, separator, _UTF8_BOM if bom else "")
+    return Product(data=data, fingerprints=fingerprints, sections=sections_of(parts, lines) if maps else None)
 
 
 def can_combine(extension: str) -> bool:
@@ -259,6 +331,11 @@ def assemble(members: Sequence[Source], slim: bool, nested: NestedBuilder) -> Pr
     # Module syntax is looked for only when it decides (assemble_text lexes the script itself).
     if len(members) > 1 or minifies or _rewritten(source, extension):
         return assemble_text(members, extension, slim, nested)
+    if pipe_settings.source_maps:
+        if extension in (".js", ".mjs") and ends_with_map_comment(source):
+            return script_with_published_map(source, nested)
+        if extension == ".map":
+            return published_map(source)
     # A single file passed through as it is: a symlink to the source, or a copy of it. A symlink
     # follows its source when that changes, so it is not used when the name or an SRI hash promises
     # the content (content stamps, DJANGO_STATIC_SRI): there a copy keeps the promise.
@@ -274,7 +351,7 @@ def _rewritten(source: Source, extension: str) -> bool:
 
 def _has_module_syntax(source: Source) -> bool:
     data, _own = read_source(source)
-    return bool(jsrefs.specifiers(_decode(data)))
+    return bool(jsrefs.specifiers(charsets.decode_script(data).text))
 
 
 def strict_mode_runs(members: Sequence[Source]) -> list[list[int]]:
@@ -286,7 +363,7 @@ def strict_mode_runs(members: Sequence[Source]) -> list[list[int]]:
     previous: bool | None = None
     for index, source in enumerate(members):
         data, _own = read_source(source)
-        strict = is_strict_script(_decode(data))
+        strict = is_strict_script(charsets.decode_script(data).text)
         if strict is not previous:
             runs.append([])
             previous = strict

@@ -42,6 +42,7 @@ class Built:
     stored: dict[str, Any] | None = field(default=None, compare=False, repr=False)
     # A member of an import cycle waiting for the rest of its cycle: it has no name yet.
     pending: bool = False
+    source_map: str | None = None  # the index map published beside a bundle joined without minifying
 
     @cached_property
     def sources(self) -> tuple[str, ...]:
@@ -150,6 +151,7 @@ def to_entry(built: Built, manifest: Manifest) -> dict[str, Any]:
         "refs": list(built.refs),
         "size": built.size,
         **({"segments": [list(segment) for segment in built.segments]} if built.segments else {}),
+        **({"map": manifest.to_stored_path(built.source_map)} if built.source_map else {}),
     }
 
 
@@ -166,4 +168,5 @@ def from_entry(key: str, entry: dict[str, Any], manifest: Manifest) -> Built:
         size=int(entry.get("size", -1)),
         stored=entry,
         segments=tuple(tuple(segment) for segment in entry.get("segments", ())),
+        source_map=manifest.from_stored_path(entry["map"]) if entry.get("map") else None,
     )

@@ -74,6 +74,8 @@ TYPES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "DJANGO_STATIC_MINIFIERS": (_is_dict, 'a dict such as {".css": "rcssmin.cssmin", ".js": "rjsmin.jsmin"}'),
     "DJANGO_STATIC_MANIFEST_PATH": (_is_optional_text, "a file path, or None for the default"),
     "DJANGO_STATIC_MAX_SOURCE_BYTES": (_is_positive_int, "a positive number of bytes"),
+    "DJANGO_STATIC_KEEP_LICENSE_COMMENTS": (_is_bool, "True (keep /*! … */ licence comments) or False"),
+    "DJANGO_STATIC_SOURCE_MAPS": (_is_bool, "True (publish source maps) or False"),
     "DJANGO_STATIC_CLOUDFRONT": (_is_optional_dict, "a dict of the CloudFront proxy's options, or None"),
     "DJANGO_STATIC_GRIDFS": (_is_optional_dict, "a dict of GridFS defaults, or None"),
     "DJANGO_STATIC_GRIDFS_STORAGE": (_is_text, "the alias of a STORAGES entry, such as 'default'"),
@@ -271,4 +273,33 @@ def check_values(**_kwargs: Any) -> list[CheckMessage]:
                 id="django_static_pipe.W002",
             )
         )
+    return messages
+
+
+@register(Tags.staticfiles)
+def check_license_comments(**_kwargs: Any) -> list[CheckMessage]:
+    """Licence comments can be kept only by minifiers that can be asked to (rcssmin, rjsmin)."""
+    bad = _bad_types()
+    if {"DJANGO_STATIC_KEEP_LICENSE_COMMENTS", "DJANGO_STATIC_MINIFIERS"} & bad:
+        return []
+    if not pipe_settings.keep_license_comments:
+        return []
+    from .minify import BYTES_MINIFIERS
+
+    messages: list[CheckMessage] = []
+    for extension, dotted_path in pipe_settings.minifiers.items():
+        known = dotted_path in BYTES_MINIFIERS
+        # An unusable path is E006's to report.
+        if extension in (".css", ".js") and isinstance(dotted_path, str) and not known and not _importable(dotted_path):
+            messages.append(
+                Warning(
+                    f"DJANGO_STATIC_MINIFIERS uses {dotted_path!r} for {extension!r}, which this app cannot ask "
+                    "to keep /*! … */ licence comments (DJANGO_STATIC_KEEP_LICENSE_COMMENTS is on).",
+                    hint=(
+                        "Make that minifier keep /*! comments itself, use rcssmin.cssmin / rjsmin.jsmin, or set "
+                        "DJANGO_STATIC_KEEP_LICENSE_COMMENTS = False if the licences allow it."
+                    ),
+                    id="django_static_pipe.W003",
+                )
+            )
     return messages

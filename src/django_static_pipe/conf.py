@@ -39,6 +39,8 @@ DEFAULTS: dict[str, Any] = {
     "DJANGO_STATIC_MINIFIERS": DEFAULT_MINIFIERS,
     "DJANGO_STATIC_MANIFEST_PATH": None,
     "DJANGO_STATIC_MAX_SOURCE_BYTES": 20 * 1024 * 1024,
+    "DJANGO_STATIC_KEEP_LICENSE_COMMENTS": True,
+    "DJANGO_STATIC_SOURCE_MAPS": True,
     "DJANGO_STATIC_CLOUDFRONT": None,
     "DJANGO_STATIC_GRIDFS": None,
     "DJANGO_STATIC_GRIDFS_STORAGE": "default",
@@ -151,6 +153,16 @@ class StaticPipeSettings:
     @property
     def max_source_bytes(self) -> int:
         return int(_get("DJANGO_STATIC_MAX_SOURCE_BYTES"))
+
+    @property
+    def keep_license_comments(self) -> bool:
+        """Keep ``/*! … */`` comments when minifying: the licences of most libraries ask for it."""
+        return bool(_get("DJANGO_STATIC_KEEP_LICENSE_COMMENTS"))
+
+    @property
+    def source_maps(self) -> bool:
+        """Publish the maps files name, and index maps for bundles joined without minifying."""
+        return bool(_get("DJANGO_STATIC_SOURCE_MAPS"))
 
     @property
     def manifest_path(self) -> str | None:

@@ -194,9 +194,16 @@ UrlReplacer = Callable[[Reference], str]
 ImportReplacer = Callable[[Reference, str], str]
 
 
-def rewrite_references(text: str, css_name: str, on_url: UrlReplacer, on_import: ImportReplacer) -> str:
+def rewrite_references(
+    text: str,
+    css_name: str,
+    on_url: UrlReplacer,
+    on_import: ImportReplacer,
+    on_edit: Callable[[int, int, str], None] | None = None,
+) -> str:
     """Replace every local ``url()`` by ``url(on_url(ref))`` and every local ``@import`` by
-    ``on_import(ref, media)``; everything else is kept byte for byte."""
+    ``on_import(ref, media)``; everything else is kept byte for byte. ``on_edit(start, end, new)`` hears
+    of every replacement (a source map follows the lines with it)."""
     parts: list[str] = []
     position = 0
     for token in tokens(text):
@@ -204,6 +211,8 @@ def rewrite_references(text: str, css_name: str, on_url: UrlReplacer, on_import:
         if ref is None:
             continue
         replacement = on_import(ref, token.media) if token.kind == "import" else format_url(on_url(ref), token.quote)
+        if on_edit is not None:
+            on_edit(token.start, token.end, replacement)
         parts.append(text[position : token.start])
         parts.append(replacement)
         position = token.end

@@ -36,3 +36,7 @@ class MinifyWarning(UserWarning):
 class ImportCycleWarning(MissingAssetWarning):
     """Stylesheets ``@import`` each other: browsers ignore the repeated import; the files are stamped
     together and each names the other's stamped URL."""
+
+
+class SourceEncodingWarning(UserWarning):
+    """A stylesheet is not valid in the encoding it declares (or UTF-8); its bytes are kept as they are."""

@@ -2,6 +2,11 @@
 
 ``DJANGO_STATIC_MINIFIERS`` maps an extension to the dotted path of ``f(text) -> text``. A minifier that
 raises does not break a page: the text is passed through unminified with a :class:`MinifyWarning`.
+
+rcssmin and rjsmin are C extensions that crash the whole process (SIGSEGV) on a string holding a lone
+surrogate, so no such string ever reaches a minifier: a file that is not valid in its encoding is
+minified as bytes (which rcssmin and rjsmin accept), and text that holds one anyway (inline content
+from a template) is passed through unminified. They are asked to keep ``/*! … */`` licence comments.
 """
 
 from __future__ import annotations
@@ -11,18 +16,24 @@ import re
 import warnings
 from collections.abc import Callable
 from functools import lru_cache
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
 from .conf import pipe_settings
 from .exceptions import MinifyWarning
-from .minify_guards import js_trap, repair_css
+from .minify_guards import RESCAN_BUDGET, js_trap, repair_css, rescan_work
 from .minify_html import minify_html
+from .sourcemaps import without_map_comment
 
 logger = logging.getLogger("django_static_pipe")
 
-Minifier = Callable[[str], str]
+Minifier = Callable[..., Any]
+
+#: Minifiers that take bytes as well as text, and a ``keep_bang_comments`` keyword.
+BYTES_MINIFIERS = frozenset({"rcssmin.cssmin", "rjsmin.jsmin"})
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @lru_cache(maxsize=32)
@@ -41,15 +52,31 @@ def minifier_for(extension: str) -> Minifier | None:
     return _load(dotted_path) if dotted_path else None
 
 
-def minify(extension: str, text: str, origin: str) -> str:
-    """Minify ``text`` by its extension; on a minifier failure, warn and return it unchanged."""
-    minifier = minifier_for(extension)
-    if minifier is None:
+def minify(extension: str, text: str, origin: str, *, raw: bool = False) -> str:
+    """Minify ``text`` by its extension; on a minifier failure, warn and return it unchanged.
+
+    ``raw`` text holds one character per byte of a file that is not valid in its encoding
+    (:mod:`django_static_pipe.charsets`): it is minified as those bytes, and the result is raw too.
+    """
+    dotted_path = pipe_settings.minifiers.get(extension.lower())
+    if not dotted_path:
         return text
+    minifier = _load(dotted_path)
+    known = dotted_path in BYTES_MINIFIERS
+    options = {"keep_bang_comments": pipe_settings.keep_license_comments} if known else {}
     try:
-        minified = minifier(text)
+        if raw:
+            if not known:
+                return _unminified(text, f"{origin} is not valid UTF-8, and {dotted_path} cannot minify bytes")
+            minified = minifier(text.encode("latin-1"), **options).decode("latin-1")
+        elif not text.isascii() and _SURROGATE.search(text):
+            return _unminified(text, f"{origin} holds a lone surrogate, which no encoding can write")
+        else:
+            minified = minifier(text, **options)
     except Exception as exc:  # a third-party minifier may raise anything; the page must still render
         return _unminified(text, f"minifying {origin} failed ({exc!r})")
+    if not isinstance(minified, str):
+        return _unminified(text, f"{dotted_path} returned {type(minified).__name__} for {origin}, not text")
     extension = extension.lower()
     if extension in (".js", ".mjs"):
         trap = js_trap(text, minified)
@@ -57,7 +84,9 @@ def minify(extension: str, text: str, origin: str) -> str:
             return _unminified(text, f"{origin} is not minified: {trap}")
     elif extension == ".css":
         minified = repair_css(minified)
-    return minified
+    # The map of the source does not describe the minified text: no comment may point at it. rcssmin
+    # and rjsmin drop such comments themselves; another minifier may keep them.
+    return minified if known else without_map_comment(minified)
 
 
 def _unminified(text: str, why: str) -> str:
@@ -84,7 +113,15 @@ def guess_format(text: str) -> str:
 
 
 def minify_content(kind: str, text: str) -> str:
-    """Minify inline template content of ``kind`` (``css``, ``js`` or ``html``)."""
+    """Minify inline template content of ``kind`` (``css``, ``js`` or ``html``).
+
+    Inline content can hold a template's variables, so it may be anybody's text: text that would keep
+    rjsmin or rcssmin busy for minutes (tokens that never close) is passed through with a warning.
+    Files are the site's own and are not checked, which would slow every build.
+    """
     if kind == "html":
         return minify_html(text)
+    work = rescan_work(text, script=kind == "js")
+    if work > RESCAN_BUDGET:
+        return _unminified(text, f"inline {kind} content has tokens that never close ({work} scan steps)").strip()
     return minify("." + kind, text, f"inline {kind} content").strip()

@@ -64,3 +64,39 @@ def is_strict_script(text: str) -> bool:
         if directive.group(2) == "use strict":
             return True
         position = _PROLOGUE_GAP.match(text, directive.end()).end()  # type: ignore[union-attr]
+
+
+#: Characters a scan can be retried from, and how many character steps of such retries are allowed
+#: (about a second of rjsmin's time).
+RESCAN_BUDGET = 200_000_000
+# What rjsmin and rcssmin try from a quote, backtick or slash: a token ending on its line (strings,
+# regular expressions, // comments) or at the end of the text (template literals, /* comments). Each
+# alternative consumes what it scanned, closed or not (its ``c…`` group is set when it closed), so this
+# pass is linear.
+_SCRIPT_TOKENS = re.compile(
+    r"""/\*(?:.*?(?P<c1>\*/)|.*)|//[^\n]*(?P<c2>)"""
+    r"""|"(?:[^"\\\n]|\\.)*(?P<c3>")?|'(?:[^'\\\n]|\\.)*(?P<c4>')?|`(?:[^`\\]|\\.)*(?P<c5>`)?"""
+    r"""|/(?:[^/\\\n\[]|\\.|\[(?:[^\]\\\n]|\\.)*\]?)*(?P<c6>/)?""",
+    re.DOTALL,
+)
+_STYLE_TOKENS = re.compile(r"/\*(?:.*?(?P<c1>\*/)|.*)", re.DOTALL)
+_RETRY_STARTS = re.compile(r"""/\*|["'`/]""")
+
+
+def rescan_work(text: str, script: bool) -> int:
+    """Character steps rjsmin (``script``) or rcssmin would spend scanning tokens that never close.
+
+    Both retry such a scan from every later quote, slash or ``/*`` it passed, so an unclosed token
+    costs (starts inside it) × (its length): a 100 KB line of ``"\\`` keeps rjsmin busy for seconds,
+    1.5 MB for most of an hour. Valid code closes every token; its work here is about 0.
+    """
+    if len(text) * len(text) <= RESCAN_BUDGET:  # even the worst text this short is quick
+        return 0
+    work = 0
+    for match in (_SCRIPT_TOKENS if script else _STYLE_TOKENS).finditer(text):
+        if any(closed is not None for closed in match.groupdict().values()):
+            continue
+        token = match.group(0)
+        starts = len(_RETRY_STARTS.findall(token)) if script else token.count("/*")
+        work += starts * len(token)
+    return work

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from django.core.exceptions import SuspiciousFileOperation
 
-from . import css, pipeline, writer
+from . import charsets, css, pipeline, writer
 from .discovery import Found, Use
 from .exceptions import StaticPipeError
 from .naming import split_name
@@ -137,7 +137,7 @@ def _css_problems(name: str, seen: set[str]) -> Iterator[str]:
     seen.add(source.path)
     with open(source.path, "rb") as handle:
         data = handle.read()
-    for ref, is_import in css.references(data.decode(css.declared_charset(data), errors="replace"), source.name):
+    for ref, is_import in css.references(charsets.decode_stylesheet(data).text, source.name):
         try:
             target = resolve(ref.path)
         except SuspiciousFileOperation:

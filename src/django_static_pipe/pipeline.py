@@ -123,6 +123,8 @@ def _manifest(*, for_reading: bool = False) -> Manifest | None:
 def _remove_replaced(previous: Built, built: Built) -> None:
     if previous.filepath and previous.filepath != built.filepath and previous.filepath not in built.sources:
         removed = writer.remove_output(previous.filepath)
+        if previous.source_map and previous.source_map != built.source_map:
+            removed += writer.remove_output(previous.source_map)
         if removed:
             logger.info("django-static-pipe: %s changed; removed %s", previous.key, ", ".join(removed))
 

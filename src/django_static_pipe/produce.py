@@ -10,19 +10,20 @@ import logging
 import os
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from django.core.exceptions import ImproperlyConfigured, SuspiciousFileOperation
 from django.utils.module_loading import import_string
 
-from . import cycles, places, precompress
+from . import cycles, places, precompress, sourcemaps
 from .assemble import Fingerprint, NestedBuilder, Product, assemble, fingerprint, strict_mode_runs
 from .built import Built, integrity_of, local_url_for, make_key, original_url
 from .conf import pipe_settings
 from .exceptions import BundleError, ImportCycleWarning, MissingAssetError, MissingAssetWarning
 from .minify import minifier_for
 from .naming import content_stamp, mtime_stamp, slim_name, split_name
+from .proxy import call_proxy
 from .sources import Source, normalize, resolve
 
 logger = logging.getLogger("django_static_pipe")
@@ -111,6 +112,7 @@ class _Made:
     product: Product
     source_bytes: int
     refs: tuple[str, ...]
+    source_map: str | None = None
 
 
 @dataclass
@@ -180,6 +182,9 @@ def produce(key: str, names: Sequence[str], slim: bool, nested: NestedBuilder) -
 
     with cycles.building(key):
         product = assemble(sources, slim, recording)
+        source_map = None
+        if product.sections is not None:  # a bundle is never a member of a cycle: nothing names it
+            product, source_map = _with_index_map(product, base_name, _anchor(sources, base_name))
         made = _Made(
             key=key,
             base_name=base_name,
@@ -187,6 +192,7 @@ def produce(key: str, names: Sequence[str], slim: bool, nested: NestedBuilder) -
             product=product,
             source_bytes=_source_bytes(product, sources),
             refs=tuple(dict.fromkeys(refs)),
+            source_map=source_map,
         )
         role = cycles.role(key)
         if role == "member":
@@ -255,8 +261,30 @@ def _finish(made: _Made, stamp: str, substitutions: dict[bytes, bytes]) -> tuple
         source_bytes=made.source_bytes,
         refs=made.refs,
         size=size,
+        source_map=made.source_map,
     )
     return built, new
+
+
+def _with_index_map(product: Product, base_name: str, anchor: Source) -> tuple[Product, str]:
+    """Publish the index source map of a bundle joined without minifying, stamped on its own (so the
+    bundle can name it before its own stamp is known); the bundle ends with the comment naming it."""
+    assert product.data is not None and product.sections is not None
+    data = sourcemaps.dump_map(sourcemaps.index_map(product.sections))
+    if pipe_settings.stamp == "content":
+        stamp = content_stamp(data)
+    else:
+        stamp = mtime_stamp(max(mtime for _path, mtime, _size in product.fingerprints) / 1e9)
+    generate = _generator(pipe_settings.filename_generator, "DJANGO_STATIC_FILENAME_GENERATOR")
+    url_path = generate(split_name(base_name + ".map"), stamp)
+    map_path = output_path(url_path, anchor)
+    new = not output_intact(map_path, len(data))
+    if new:
+        precompress.write_output(map_path, data, link_to=None, kinds=pipe_settings.precompress)
+    sources = tuple(dict.fromkeys(path for path, _mtime, _size in product.fingerprints))
+    url = call_proxy(local_url_for(url_path), new=new, checked=True, filepath=map_path, sources=sources)
+    comment = sourcemaps.map_comment_for(split_name(base_name)[1], url)
+    return replace(product, data=product.data + b"\n" + comment.encode("utf-8"), sections=None), map_path
 
 
 def _finish_cycle(group: list[_Made]) -> tuple[list[Built], bool]:

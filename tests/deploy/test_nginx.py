@@ -11,7 +11,7 @@ import sys
 import brotli
 import pytest
 
-from devservers.nginx import Nginx
+from devservers.nginx import Nginx, nginx_binary
 from devservers.ports import free_port
 from tests.deploy.conftest import EXAMPLE, example_env, run_manage
 
@@ -69,7 +69,7 @@ def test_brotli_sibling_for_clients_that_accept_it(deployed):
     assert brotli.decompress(body) == (deployed.save_folder / js.removeprefix("/cache-forever/")).read_bytes()
 
 
-def test_temporary_names_missing_stamps_and_the_manifest_are_404(deployed):
+def test_temporary_names_missing_stamps_and_the_manifest_are_404_and_never_cached(deployed):
     (deployed.save_folder / "css" / ".static-pipe-tmp-abc123.tmp").write_text("half a file")
     for path in [
         "/cache-forever/css/.static-pipe-tmp-abc123.tmp",
@@ -78,8 +78,10 @@ def test_temporary_names_missing_stamps_and_the_manifest_are_404(deployed):
         "/cache-forever/css/site.css",
         "/cache-forever/../config/settings.py",
     ]:
-        status, _headers, _body = get(deployed, path)
+        status, headers, _body = get(deployed, path)
         assert status in (400, 404), path
+        # A name this server has not built yet must not stay broken in browsers and CDNs for ten years.
+        assert headers.get_all("Cache-Control") is None and headers.get_all("Expires") is None, path
 
 
 def test_a_page_and_a_gridfs_image_are_proxied_through(deployed):
@@ -107,21 +109,37 @@ def test_a_page_and_a_gridfs_image_are_proxied_through(deployed):
     assert status == 304
 
 
-def test_nginx_t_accepts_the_full_config(tmp_path):
-    env = example_env(tmp_path, None)
-    config = run_manage(EXAMPLE, env, "static_pipe_nginx", "--full", "--listen", f"127.0.0.1:{free_port()}",
-                        "--run-dir", str(tmp_path)).stdout  # fmt: skip
-    checked = Nginx(config, 0, run_dir=str(tmp_path)).test_config()
+def test_nginx_t_accepts_the_full_config_as_printed_on_a_fresh_machine(tmp_path):
+    # Nothing made beforehand but an empty folder for nginx's prefix: no run-time folder, no cache folder.
+    env = example_env(tmp_path / "var", None)
+    config = run_manage(EXAMPLE, env, "static_pipe_nginx", "--full", "--listen", f"127.0.0.1:{free_port()}").stdout
+    prefix = tmp_path / "prefix"
+    prefix.mkdir()
+    checked = Nginx(config, 0, run_dir=str(prefix)).test_config()
     assert checked.returncode == 0, checked.stderr
     assert "syntax is ok" in checked.stderr and "test is successful" in checked.stderr
+
+
+def test_nginx_t_accepts_the_full_config_with_a_run_dir_it_makes(tmp_path):
+    env = example_env(tmp_path / "var", None)
+    run = tmp_path / "not" / "there" / "yet"
+    printed = run_manage(EXAMPLE, env, "static_pipe_nginx", "--full", "--listen", f"127.0.0.1:{free_port()}",
+                         "--run-dir", str(run))  # fmt: skip
+    assert run.is_dir() and f"created the run-time folder {run}" in printed.stderr
+    binary = nginx_binary()
+    assert binary
+    (tmp_path / "nginx.conf").write_text(printed.stdout)
+    checked = subprocess.run([binary, "-t", "-c", str(tmp_path / "nginx.conf")], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stderr
 
 
 def test_location_blocks_alone(tmp_path):
     env = example_env(tmp_path, None)
     blocks = run_manage(EXAMPLE, env, "static_pipe_nginx").stdout
-    assert blocks.startswith("# django-static-pipe: stamped files straight from disk, cached forever.")
-    assert f"alias {tmp_path}/cache-forever/;" in blocks
-    assert "location ^~ /cache-forever/ {" in blocks and "location /media/ {" in blocks
+    assert blocks.startswith("# django-static-pipe: location blocks for your server { }")
+    assert f'alias "{tmp_path}/cache-forever/";' in blocks
+    assert "location ^~ /cache-forever/ {" in blocks and "location ^~ /static/ {" in blocks
+    assert "location ^~ /media/ {" in blocks and "location / {" in blocks
     assert "expires max" not in blocks.replace("`expires max`", "")
 
 

@@ -17,7 +17,8 @@ def test_js_members_are_joined_so_comments_and_parentheses_stay_apart(site):
     assert url == f"/js/a_b.{T0}.js"
     a = (site.root / "js/a.js").read_text()
     b = (site.root / "js/b.js").read_text()
-    assert site.output(url).read_text() == a + "\n;\n" + b
+    # Joined without minifying, the bundle names its index source map (tests/pipeline/test_sourcemaps.py).
+    assert site.output(url).read_text() == a + "\n;\n" + b + f"\n//# sourceMappingURL=/js/a_b.js.{T0}.map"
 
 
 def test_slim_bundle_minifies_each_member_but_passes_min_files_through(site):

@@ -74,7 +74,8 @@ def test_later_members_imports_are_inlined_in_place(site):
         ".layout {\n    margin : 0 auto;\n    width : calc(100% - 2rem);\n}\n"
         f".imported {{ background: url(/img/bg.{T0}.png); }}\n"
         "@media print {\n.noprint { display: none; }\n}\n"
-        ".after { color: red; }"
+        ".after { color: red; }\n"
+        f"/*# sourceMappingURL=/css/layout_imports.css.{T0}.map */"  # tests/pipeline/test_sourcemaps.py
     )
 
 

@@ -35,6 +35,7 @@ class Command(BaseCommand):
         manifest = get_manifest(path)
         entries = manifest.entries()
         files = {manifest.from_stored_path(entry["file"]) for entry in entries.values() if entry.get("file")}
+        files |= {manifest.from_stored_path(entry["map"]) for entry in entries.values() if entry.get("map")}
         url_paths = [entry["path"] for entry in entries.values() if entry.get("path")]
         return files, url_paths
 
