@@ -46,3 +46,18 @@ def test_long_plain_code_between_declarations_is_read_like_any_other():
         f'import a from "./a.js";\n{filler}\nexport {{ b }} from "./b.js";\n{filler} x.import("no"); import("./c.js")'
     )
     assert [s.value for s in jsrefs.specifiers(text)] == ["./a.js", "./b.js", "./c.js"]
+
+
+@pytest.mark.parametrize(
+    ("source", "minified"),
+    [
+        ("var s = `a ${ f(`b`) } c`; // é", "var s=`a ${ f(`b`) } c`;"),
+        ("var s = `a ${ {x: 1}.x } c`; var é = 1;", "var s=`a ${ {x: 1}.x } c`;var é=1;"),
+        ("var t = `a \\` ${b}`; x = y < !--z;", "var t=`a \\` ${b}`;x=y<!--z;"),
+        ("a = '<!--'; b = `plain`;", "a='<!--';b=`plain`;"),
+    ],
+)
+def test_the_guards_give_the_same_answer_over_bytes(source, minified):
+    from django_static_pipe.minify_guards import js_trap, js_trap_bytes
+
+    assert js_trap_bytes(source.encode(), minified.encode()) == js_trap(source, minified)
