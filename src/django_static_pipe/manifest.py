@@ -26,6 +26,7 @@ class Manifest:
     def __init__(self, path: str) -> None:
         self.path = path
         self.folder = os.path.dirname(os.path.abspath(path))
+        self._prefix = self.folder.rstrip(os.sep) + os.sep
         self._entries: dict[str, Entry] = {}
         self._signature: tuple[int, int, int] | None = None
         self._guard = threading.Lock()
@@ -100,6 +101,10 @@ class Manifest:
             return True
 
     def to_stored_path(self, path: str) -> str:
+        # A clean absolute path inside the folder is its tail: what relpath gives, without the
+        # abspath and commonprefix work it does for every path (a cold page stores dozens of them).
+        if path.startswith(self._prefix) and "/." not in path and "//" not in path and not path.endswith("/"):
+            return path[len(self._prefix) :]
         return os.path.relpath(path, self.folder)
 
     def from_stored_path(self, stored: str) -> str:
