@@ -10,8 +10,6 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-import rcssmin
-import rjsmin
 from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
@@ -19,6 +17,7 @@ from django.template import Context, Template
 from django.test import override_settings
 
 from bench import harness, proxies
+from bench.build import MINIFIERS
 from bench.setup_django import CORPUS, WORK
 from django_static_pipe import html, pipeline, precompress
 from django_static_pipe.conf import forget_settings
@@ -159,19 +158,24 @@ URL_REFERENCE = re.compile(r"url\(\s*['\"]?([^'\")?#]+)")
 TEXT_TYPES = (".css", ".js", ".svg")
 
 
-def raw_floor(css: list[Path], js: list[Path], out: Path, *, references: bool = False) -> None:
+def raw_floor(css: list[Path], js: list[Path], out: Path, *, references: bool = False, compress: bool = True) -> None:
     """What any tool must do at least: read, minify, hash, write, compress; no framework.
 
     With ``references``, also what stamping the files the CSS references takes: read, hash, write a
-    copy (compressed too when it is text), the output django-static-pipe produces.
+    copy (compressed too when it is text), the output django-static-pipe produces. Without
+    ``compress``, what a tool that leaves compression to the server (or to later) must do.
     """
     out.mkdir(parents=True, exist_ok=True)
-    for files, minifier, separator, ext in ((css, rcssmin.cssmin, "\n", ".css"), (js, rjsmin.jsmin, "\n;\n", ".js")):
+    for files, minifier, separator, ext in (
+        (css, MINIFIERS[".css"], "\n", ".css"),
+        (js, MINIFIERS[".js"], "\n;\n", ".js"),
+    ):
         text = separator.join(minifier(path.read_text()) for path in files)
         data = text.encode()
         name = out / f"bundle.{hashlib.sha256(data).hexdigest()[:12]}{ext}"
         name.write_bytes(data)
-        (out / (name.name + ".gz")).write_bytes(zlib.compress(data, 9))
+        if compress:
+            (out / (name.name + ".gz")).write_bytes(zlib.compress(data, 9))
     if not references:
         return
     seen: set[Path] = set()
@@ -225,6 +229,7 @@ def scenario_cold_page(rounds: int) -> dict[str, Any]:
             css, js, floor_out, references=True
         ),
         "raw floor, the two bundles only": lambda: raw_floor(css, js, floor_out),
+        "raw floor, the two bundles only, not compressed": lambda: raw_floor(css, js, floor_out, compress=False),
         "django-compressor, cold {% compress %}": lambda: compressed.render(context),
     }
 
@@ -237,6 +242,7 @@ def scenario_cold_page(rounds: int) -> dict[str, Any]:
         "django-static-pipe, the same until its background thread has written the siblings": cold_pipe,
         "raw floor, the same output (bundles + the files the CSS references)": clear_floor,
         "raw floor, the two bundles only": clear_floor,
+        "raw floor, the two bundles only, not compressed": clear_floor,
         "django-compressor, cold {% compress %}": cold_compressor,
     }
     series = harness.interleave(contenders, rounds=rounds, inner=1, setup=setup)
