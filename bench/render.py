@@ -10,8 +10,6 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-import rcssmin
-import rjsmin
 from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
@@ -19,8 +17,9 @@ from django.template import Context, Template
 from django.test import override_settings
 
 from bench import harness, proxies
+from bench.build import MINIFIERS
 from bench.setup_django import CORPUS, WORK
-from django_static_pipe import html, pipeline
+from django_static_pipe import html, pipeline, precompress
 from django_static_pipe.conf import forget_settings
 
 PLAIN = {"staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
@@ -159,19 +158,24 @@ URL_REFERENCE = re.compile(r"url\(\s*['\"]?([^'\")?#]+)")
 TEXT_TYPES = (".css", ".js", ".svg")
 
 
-def raw_floor(css: list[Path], js: list[Path], out: Path, *, references: bool = False) -> None:
+def raw_floor(css: list[Path], js: list[Path], out: Path, *, references: bool = False, compress: bool = True) -> None:
     """What any tool must do at least: read, minify, hash, write, compress; no framework.
 
     With ``references``, also what stamping the files the CSS references takes: read, hash, write a
-    copy (compressed too when it is text), the output django-static-pipe produces.
+    copy (compressed too when it is text), the output django-static-pipe produces. Without
+    ``compress``, what a tool that leaves compression to the server (or to later) must do.
     """
     out.mkdir(parents=True, exist_ok=True)
-    for files, minifier, separator, ext in ((css, rcssmin.cssmin, "\n", ".css"), (js, rjsmin.jsmin, "\n;\n", ".js")):
+    for files, minifier, separator, ext in (
+        (css, MINIFIERS[".css"], "\n", ".css"),
+        (js, MINIFIERS[".js"], "\n;\n", ".js"),
+    ):
         text = separator.join(minifier(path.read_text()) for path in files)
         data = text.encode()
         name = out / f"bundle.{hashlib.sha256(data).hexdigest()[:12]}{ext}"
         name.write_bytes(data)
-        (out / (name.name + ".gz")).write_bytes(zlib.compress(data, 9))
+        if compress:
+            (out / (name.name + ".gz")).write_bytes(zlib.compress(data, 9))
     if not references:
         return
     seen: set[Path] = set()
@@ -203,6 +207,7 @@ def scenario_cold_page(rounds: int) -> dict[str, Any]:
     switch = Switch()
 
     def cold_pipe() -> None:
+        precompress.wait_idle()  # the last round's siblings are written before this round starts
         switch.to(PLAIN, None)()
         shutil.rmtree(settings.DJANGO_STATIC_SAVE_PREFIX, ignore_errors=True)
         pipeline.reset()
@@ -213,19 +218,31 @@ def scenario_cold_page(rounds: int) -> dict[str, Any]:
         cache.clear()
         shutil.rmtree(os.path.join(settings.COMPRESS_ROOT, "CACHE"), ignore_errors=True)
 
+    def with_siblings() -> None:
+        ours.render(context)
+        precompress.wait_idle()
+
     contenders = {
         "django-static-pipe, cold {% slimall %}": lambda: ours.render(context),
+        "django-static-pipe, the same until its background thread has written the siblings": with_siblings,
         "raw floor, the same output (bundles + the files the CSS references)": lambda: raw_floor(
             css, js, floor_out, references=True
         ),
         "raw floor, the two bundles only": lambda: raw_floor(css, js, floor_out),
+        "raw floor, the two bundles only, not compressed": lambda: raw_floor(css, js, floor_out, compress=False),
         "django-compressor, cold {% compress %}": lambda: compressed.render(context),
     }
-    clear_floor = lambda: shutil.rmtree(floor_out, ignore_errors=True)  # noqa: E731
+
+    def clear_floor() -> None:
+        precompress.wait_idle()
+        shutil.rmtree(floor_out, ignore_errors=True)
+
     setup = {
         "django-static-pipe, cold {% slimall %}": cold_pipe,
+        "django-static-pipe, the same until its background thread has written the siblings": cold_pipe,
         "raw floor, the same output (bundles + the files the CSS references)": clear_floor,
         "raw floor, the two bundles only": clear_floor,
+        "raw floor, the two bundles only, not compressed": clear_floor,
         "django-compressor, cold {% compress %}": cold_compressor,
     }
     series = harness.interleave(contenders, rounds=rounds, inner=1, setup=setup)

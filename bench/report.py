@@ -34,9 +34,10 @@ def versions() -> dict[str, str]:
         except importlib.metadata.PackageNotFoundError:
             found[package] = "not installed"
     found["django-static-pipe"] = importlib.metadata.version("django-static-pipe")
-    from devservers.corpus import npm_versions
+    from devservers.corpus import growth_versions, npm_versions
 
     found.update({f"npm {name}": version for name, version in npm_versions().items()})
+    found.update({f"npm {name} (section 7)": version for name, version in growth_versions().items()})
     nginx = subprocess.run(["nginx", "-v"], capture_output=True, text=True)
     found["nginx"] = (nginx.stderr or nginx.stdout).strip().removeprefix("nginx version: ")
     wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True)
@@ -124,7 +125,7 @@ def run(quick: bool, cdn_corpus: Path | None = None) -> dict[str, Any]:
     both = s["static_pipe_build, gzip + brotli"].median
     whitenoise = s["collectstatic, WhiteNoise CompressedManifestStaticFilesStorage (gzip + brotli)"].median
     again = s["static_pipe_build again, nothing changed"].median
-    minify_ratio = mb_s["django-static-pipe minify step"] / mb_s["bare rcssmin + rjsmin (C)"]
+    minify_ratio = mb_s["django-static-pipe minify step"] / mb_s["bare rcssmin + rjsmin (C), licence comments kept"]
     report["3. cold offline build of the corpus"] = {
         "corpus": f"{built['files']} CSS/JS files, {built['bytes'] / 1e6:.1f} MB",
         "rows": _series_rows(built, 1, "raw floor: rcssmin/rjsmin + hash + write + zlib")
@@ -139,7 +140,7 @@ def run(quick: bool, cdn_corpus: Path | None = None) -> dict[str, Any]:
             for name, value in mb_s.items()
         ],
         "targets": [
-            _target("minify step at least 0.8× bare rcssmin/rjsmin MB/s", minify_ratio >= 0.8, f"{minify_ratio:.2f}×"),
+            _target("minify step at least 0.9× bare rcssmin/rjsmin MB/s", minify_ratio >= 0.9, f"{minify_ratio:.2f}×"),
             _target("whole build within 1.5× the raw floor", cold <= 1.5 * raw, f"{cold / raw:.2f}×"),
             _target("faster than Manifest collectstatic", cold < manifest, f"{cold / manifest:.2f}×"),
             _target(
@@ -158,25 +159,34 @@ def run(quick: bool, cdn_corpus: Path | None = None) -> dict[str, Any]:
     ours = s["django-static-pipe, cold {% slimall %}"].median
     same = s["raw floor, the same output (bundles + the files the CSS references)"].median
     bundles = s["raw floor, the two bundles only"].median
+    plain = s["raw floor, the two bundles only, not compressed"].median
     compressor = s["django-compressor, cold {% compress %}"].median
     report["4. cold first render of a {% slimall %} of the admin CSS and JS"] = {
         "files": page["files"],
         "rows": _series_rows(page, 1e3, "raw floor, the same output (bundles + the files the CSS references)"),
         "targets": [
-            _target("within 2× the raw floor (the same output)", ours <= 2 * same, f"{ours / same:.2f}×"),
-            _target("(within 2× the raw floor, the two bundles only)", ours <= 2 * bundles, f"{ours / bundles:.2f}×"),
-            _target("at most half of django-compressor", ours <= 0.5 * compressor, f"{ours / compressor:.2f}×"),
+            _target(
+                "at most 1.0× django-compressor's cold {% compress %}", ours <= compressor, f"{ours / compressor:.2f}×"
+            ),
+            _target("(stretch: at most 0.5× django-compressor)", ours <= 0.5 * compressor, f"{ours / compressor:.2f}×"),
+            _target("within 1.5× the raw floor, the two bundles only", ours <= 1.5 * bundles, f"{ours / bundles:.2f}×"),
+            _target("(within 2× the raw floor making the same output)", ours <= 2 * same, f"{ours / same:.2f}×"),
+            _target(
+                "(within 1.5× the raw floor, the two bundles only, not compressed)",
+                ours <= 1.5 * plain,
+                f"{ours / plain:.2f}×",
+            ),
         ],
     }
 
     serving = serve.scenario_serving(rounds=3 if quick else 5, seconds=2 if quick else 3)
     report["5. serving"] = serving_section(serving)
-    report.update(run_only(["cdn"], quick, cdn_corpus))
+    report.update(run_only(["cdn", "growth"], quick, cdn_corpus))
     return report
 
 
 #: Sections that can be run on their own (``--only``), each merged into the last full report.
-ONLY = {"cdn": "bench.cdn"}
+ONLY = {"cdn": "bench.cdn", "growth": "bench.growth"}
 
 
 def run_only(names: list[str], quick: bool, cdn_corpus: Path | None = None) -> dict[str, Any]:

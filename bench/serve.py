@@ -16,8 +16,8 @@ from bench.serving import media_cache, tools
 from devservers.mongo import MongoServer
 from devservers.nginx import Nginx
 from devservers.ports import free_port
+from django_static_pipe import precompress
 from django_static_pipe.nginx_config import NginxOptions, full_config
-from django_static_pipe.writer import write_output
 
 REPO = Path(__file__).resolve().parent.parent
 STAMPED = "js/app.0123456789ab.js"
@@ -37,7 +37,8 @@ def scenario_serving(rounds: int, seconds: float) -> dict[str, Any]:
     base.chmod(0o755)
     save = base / "cache-forever"
     body = (b"/* a stamped script */\n" + os.urandom(11_000).hex().encode())[: 30 * 1024]
-    write_output(str(save / STAMPED), body, link_to=None, kinds=("gzip",))
+    with precompress.synchronous():
+        precompress.write_output(str(save / STAMPED), body, link_to=None, kinds=("gzip",))
     static_root = base / "static"
     shutil.copytree(save, static_root)
     disk = base / "disk"

@@ -33,15 +33,16 @@ class CorpusUnavailable(RuntimeError):
     pass
 
 
-def install_folder() -> Path:
+def install_folder(lock_folder: Path = LOCK_FOLDER) -> Path:
     """Where this lock file's packages are unpacked (one folder per version of the lock)."""
-    digest = hashlib.sha256((LOCK_FOLDER / "package-lock.json").read_bytes()).hexdigest()[:12]
-    return cache_dir() / f"npm-corpus-{digest}"
+    digest = hashlib.sha256((lock_folder / "package-lock.json").read_bytes()).hexdigest()[:12]
+    prefix = "npm-corpus" if lock_folder == LOCK_FOLDER else f"npm-{lock_folder.name.replace('_', '-')}"
+    return cache_dir() / f"{prefix}-{digest}"
 
 
-def ensure_installed() -> Path:
+def ensure_installed(lock_folder: Path = LOCK_FOLDER) -> Path:
     """``node_modules`` of the corpus, installing it first if needed (once, under a file lock)."""
-    folder = install_folder()
+    folder = install_folder(lock_folder)
     done = folder / ".installed"
     if done.exists():
         return folder / "node_modules"
@@ -53,7 +54,7 @@ def ensure_installed() -> Path:
             if npm is None:
                 raise CorpusUnavailable("npm is needed to unpack the test corpus (Debian: apt-get install npm).")
             for name in ("package.json", "package-lock.json"):
-                shutil.copy(LOCK_FOLDER / name, folder / name)
+                shutil.copy(lock_folder / name, folder / name)
             subprocess.run(
                 [npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"],
                 cwd=folder,
@@ -112,8 +113,70 @@ def url_name(root: Path, path: Path) -> str:
     return "/" + str(path.relative_to(root)).replace(os.sep, "/")
 
 
+GROWTH_LOCK_FOLDER = Path(__file__).with_name("npm_corpus_growth")
+#: More real libraries for the benchmark of cost as a site grows (``bench/growth.py``), from
+#: ``devservers/npm_corpus_growth/package-lock.json``: npm package → (the size it joins at, the files
+#: and folders taken). Each library's own sources only: no minified copies (they are left out when
+#: copying), no variants of one build (rtl, esm and cjs copies of the same code), no test suites.
+GROWTH_PACKAGES: dict[str, tuple[int, tuple[str, ...]]] = {
+    "bulma": (4, ("css/bulma.css",)),
+    "materialize-css": (4, ("dist/css/materialize.css", "dist/js/materialize.js")),
+    "tachyons": (4, ("css/tachyons.css",)),
+    "normalize.css": (4, ("normalize.css",)),
+    "animate.css": (4, ("animate.css",)),
+    "moment": (4, ("moment.js", "locale")),
+    "d3": (4, ("dist/d3.js",)),
+    "chart.js": (4, ("dist/chart.umd.js",)),
+    "vue": (4, ("dist/vue.global.js",)),
+    "react": (4, ("umd/react.development.js",)),
+    "react-dom": (4, ("umd/react-dom.development.js",)),
+    "leaflet": (4, ("dist/leaflet-src.js", "dist/leaflet.css", "dist/images")),
+    "katex": (4, ("dist/katex.js", "dist/katex.css", "dist/fonts")),
+    "jquery-ui": (4, ("dist/jquery-ui.js", "dist/themes/base")),
+    "codemirror": (4, ("lib", "mode", "theme", "addon", "keymap")),
+    "highlight.js": (4, ("styles",)),
+    "lodash": (4, ("lodash.js",)),
+    "three": (16, ("build/three.module.js", "examples/jsm")),
+    "echarts": (16, ("dist/echarts.js", "i18n", "theme")),
+    "plotly.js-dist": (16, ("plotly.js",)),
+    "video.js": (16, ("dist/video.js", "dist/video-js.css", "dist/lang", "dist/font")),
+    "mermaid": (16, ("dist/mermaid.js",)),
+    "tinymce": (16, ("tinymce.js", "themes", "models", "plugins", "skins", "icons")),
+}
+
+
+def growth_versions() -> dict[str, str]:
+    import json
+
+    lock = json.loads((GROWTH_LOCK_FOLDER / "package-lock.json").read_text())
+    return {package: lock["packages"][f"node_modules/{package}"]["version"] for package in GROWTH_PACKAGES}
+
+
+def copy_growth_packages(target: Path, size: int) -> Path:
+    """Copy the libraries that join the corpus at ``size`` (4 or 16) or before, each under
+    ``target/<package>/``, leaving out minified copies and source maps."""
+    modules = ensure_installed(GROWTH_LOCK_FOLDER)
+    ignored = shutil.ignore_patterns("*.min.*", "*.map", "*.d.ts", "*.py", "__pycache__")
+    for package, (joins, paths) in GROWTH_PACKAGES.items():
+        if joins > size:
+            continue
+        for relative in paths:
+            source = modules / package / relative
+            destination = target / package / relative
+            if source.is_dir():
+                shutil.copytree(source, destination, ignore=ignored, dirs_exist_ok=True)
+            else:
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, destination)
+    return target
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--install", action="store_true", help="unpack the npm packages now")
-    if parser.parse_args().install:
+    parser.add_argument("--growth", action="store_true", help="also the benchmark's growth corpus")
+    arguments = parser.parse_args()
+    if arguments.install:
         print(ensure_installed())
+        if arguments.growth:
+            print(ensure_installed(GROWTH_LOCK_FOLDER))

@@ -13,7 +13,7 @@ import pytest
 from django.template import Context, Template
 
 from devservers.moto import isolate_aws_environment
-from django_static_pipe import html, pipeline
+from django_static_pipe import html, pipeline, precompress
 
 # boto3 in this process (and any child) sees fake credentials and never the user's own AWS config.
 isolate_aws_environment()
@@ -47,10 +47,12 @@ class Site:
         return path
 
     def output(self, url_path: str) -> Path:
+        assert precompress.wait_idle()  # what a render queued for the background is on disk too
         return self.out / url_path.lstrip("/")
 
     def produced(self) -> list[str]:
         """Every file under the save folder, as sorted relative paths."""
+        assert precompress.wait_idle()
         return sorted(str(p.relative_to(self.out)) for p in self.out.rglob("*") if p.is_file() or p.is_symlink())
 
 
@@ -66,6 +68,7 @@ def _forget_builds() -> Iterator[None]:
     pipeline.reset()
     html.forget_plans()
     yield
+    precompress.wait_idle()  # no sibling of this test's outputs is still being written by the next one
     pipeline.reset()
     html.forget_plans()
 

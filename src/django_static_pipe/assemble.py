@@ -328,8 +328,8 @@ def assemble(members: Sequence[Source], slim: bool, nested: NestedBuilder) -> Pr
         )
     source = members[0]
     minifies = slim and not is_minified_name(source.name) and minifier_for(extension) is not None
-    rewritten = extension == webmanifest.EXTENSION or (extension in (".js", ".mjs") and _has_module_syntax(source))
-    if len(members) > 1 or minifies or rewritten:
+    # Module syntax is looked for only when it decides (assemble_text lexes the script itself).
+    if len(members) > 1 or minifies or _rewritten(source, extension):
         return assemble_text(members, extension, slim, nested)
     if pipe_settings.source_maps:
         if extension in (".js", ".mjs") and ends_with_map_comment(source):
@@ -343,6 +343,10 @@ def assemble(members: Sequence[Source], slim: bool, nested: NestedBuilder) -> Pr
         return Product(data=None, link_to=source.path, fingerprints=[fingerprint(source.path)])
     data, own = read_source(source)
     return Product(data=data, fingerprints=[own])
+
+
+def _rewritten(source: Source, extension: str) -> bool:
+    return extension == webmanifest.EXTENSION or (extension in (".js", ".mjs") and _has_module_syntax(source))
 
 
 def _has_module_syntax(source: Source) -> bool:

@@ -32,6 +32,13 @@ _CLASS_BODY = re.compile(r"(?:\\.|[^\]\\\n\r\u2028\u2029])*")
 _FLAGS = re.compile(r"[A-Za-z]*")
 # A cheap first look: most scripts (jQuery, Bootstrap's bundle) have no module syntax at all.
 _MAYBE_MODULE = re.compile(r"\bimport\b|\bexport\s*[{*]")
+# Where a run of plain code ends: text with no string, comment, template or regular expression in it
+# holds only words, numbers, braces and other punctuation, whose only effect on the lexer is its last
+# token (see _Lexer.skim). Inside a template's ${…} braces count too, so there a run ends at a brace.
+_CODE_RUN_END = re.compile(r"[\"'`/]")
+_PLAIN_RUN_END = re.compile(r"[\"'`/{}]")
+_KEYWORD = re.compile(r"import|export")
+_SKIM_AT_LEAST = 4  # shorter runs are lexed one token at a time
 
 
 @dataclass(frozen=True)
@@ -77,9 +84,16 @@ class _Lexer:
         self.position = 0
         self.previous: _Token | None = None
         self.braces: list[str] = []  # "{" for a block or object, "${" for a template substitution
+        self.substitutions = 0  # how many "${" are in self.braces
         self._next_bracket = _Finder(text, re.compile(r"\]"))
         self._next_line_end = _Finder(text, re.compile(r"[\n\r\u2028\u2029]"))
         self._unclosed_class_until = -1
+        # When the reader only needs the last token before each import/export (see specifiers), a plain
+        # run without those words is jumped over in C and only its last token is yielded.
+        self.skim = False
+        self._code_run_end = _Finder(text, _CODE_RUN_END)
+        self._plain_run_end = _Finder(text, _PLAIN_RUN_END)
+        self._next_keyword = _Finder(text, _KEYWORD)
 
     def _regex_allowed(self) -> bool:
         previous = self.previous
@@ -99,6 +113,13 @@ class _Lexer:
             position = self.position
             if position >= length:
                 return
+            if self.skim:
+                last = self._skimmed(position)
+                if last is not None:
+                    self.position = last.end
+                    self.previous = last
+                    yield last
+                    continue
             char = text[position]
             token: _Token
             if char in _STRING:
@@ -107,15 +128,16 @@ class _Lexer:
             elif char == "`" or (char == "}" and self.braces and self.braces[-1] == "${"):
                 if char == "}":
                     self.braces.pop()
+                    self.substitutions -= 1
                 token = self._template(position)
             elif char == "/" and self._regex_allowed():
                 end = self._regex_end(position)
                 kind = "punct" if end is None else "regex"
                 end = position + 1 if end is None else end
                 token = _Token(kind, position, end, text[position:end])
-            elif char.isdigit() or (char == "." and text[position + 1 : position + 2].isdigit()):
-                end = _NUMBER.match(text, position).end()  # type: ignore[union-attr]
-                token = _Token("number", position, end, text[position:end])
+            elif (char.isdigit() or char == ".") and (number := _NUMBER.match(text, position)):
+                # str.isdigit() also takes "²", which is no \d: such a character is lexed as a word
+                token = _Token("number", position, number.end(), number.group())
             else:
                 word = _WORD.match(text, position)
                 if word:
@@ -129,6 +151,50 @@ class _Lexer:
             self.position = token.end
             self.previous = token
             yield token
+
+    def _skimmed(self, position: int) -> _Token | None:
+        """The last token of the plain run at ``position``, when the run is long and holds no
+        ``import``/``export``; None otherwise (lex token by token).
+
+        Exact: a plain run has no construct that changes the lexer's state, and the last word or
+        number in it starts after whitespace or punctuation, where the lexer starts a token too.
+        Outside every ``${…}`` the braces are read by nobody (only a ``}`` met while a ``${`` is on
+        top of the stack matters), so there a run goes on past them and the stack of plain ``{`` is
+        dropped: a ``}`` later pops nothing either way.
+        """
+        text = self.text
+        outside = self.substitutions == 0
+        end = (self._code_run_end if outside else self._plain_run_end).at_or_after(position)
+        end = len(text) if end < 0 else end
+        keyword = self._next_keyword.at_or_after(position)
+        if 0 <= keyword < end:  # the run stops before the word or number that holds the keyword
+            end = keyword
+            while end > position and _in_word_or_number(text[end - 1]):
+                end -= 1
+        if end - position < _SKIM_AT_LEAST:
+            return None
+        if outside:
+            self.braces.clear()
+        last = end
+        while text[last - 1].isspace():  # the run starts with a token, so this stops inside it
+            last -= 1
+        start = last
+        while start > position and _in_word_or_number(text[start - 1]):
+            start -= 1
+        if start == last:
+            return _Token("punct", last - 1, last, text[last - 1])
+        token = None
+        while start < last:  # the last word, number or "." of a chain such as a.b.c, as the lexer reads it
+            char = text[start]
+            if (char.isdigit() or char == ".") and (number := _NUMBER.match(text, start)):
+                token = _Token("number", start, number.end(), number.group())
+            else:
+                word = _WORD.match(text, start)
+                token = (
+                    _Token("word", start, word.end(), word.group()) if word else _Token("punct", start, start + 1, char)
+                )
+            start = token.end
+        return token
 
     def _regex_end(self, start: int) -> int | None:
         """The end of a regular expression literal at ``start``; None when there is none (a division).
@@ -164,10 +230,16 @@ class _Lexer:
         end = _TEMPLATE_PART.match(text, position + 1).end()  # type: ignore[union-attr]
         if text.startswith("${", end):
             self.braces.append("${")
+            self.substitutions += 1
             end += 2
         elif end < len(text):
             end += 1  # the closing backtick
         return _Token("template", position, end, text[position:end])
+
+
+def _in_word_or_number(char: str) -> bool:
+    """True for the characters words and numbers are made of (``[\\w$.\\u0080-\\uffff]``)."""
+    return char.isalnum() or char in "_$." or "\u0080" <= char <= "\uffff"
 
 
 def _string_value(token: _Token) -> str | None:
@@ -185,17 +257,32 @@ def _specifier(token: _Token, dynamic: bool) -> Specifier | None:
     return Specifier(token.start + 1, token.end - 1, value, token.text[0], dynamic)
 
 
+def _maybe_module(text: str) -> bool:
+    """``_MAYBE_MODULE.search(text)``, found faster: ``str.find`` jumps to each ``import``/``export``
+    in C, where the regex (no literal to start from) would test a word boundary at every position."""
+    for word in ("import", "export"):
+        position = text.find(word)
+        while position >= 0:
+            if _MAYBE_MODULE.match(text, position):
+                return True
+            position = text.find(word, position + 1)
+    return False
+
+
 def specifiers(text: str) -> list[Specifier]:
     """Every static and literal dynamic module specifier in ``text``, in order."""
-    if not _MAYBE_MODULE.search(text):
+    if not _maybe_module(text):
         return []
     found: list[Specifier] = []
-    tokens = iter(_Lexer(text))
+    lexer = _Lexer(text)
+    tokens = iter(lexer)
     before: _Token | None = None
     for token in tokens:
         if token.kind != "word" or token.text not in ("import", "export"):
+            lexer.skim = True  # until the next keyword, only the token before it matters
             before = token
             continue
+        lexer.skim = False  # a declaration is read token by token
         if before is not None and before.kind == "punct" and before.text == ".":  # obj.import
             before = token
             continue

@@ -77,8 +77,10 @@ def _verified(folder: str) -> str:
 def lock_folder() -> str:
     save = pipe_settings.save_prefix
     if save:
-        os.makedirs(save, exist_ok=True)
-        return _verified(os.path.join(save, LOCK_FOLDER_NAME))
+        folder = os.path.join(save, LOCK_FOLDER_NAME)
+        if folder not in _checked_folders:  # once verified, a folder removed since is made again by _lock_file
+            os.makedirs(save, exist_ok=True)
+        return _verified(folder)
     return _verified(os.path.join(tempfile.gettempdir(), f"django-static-pipe-locks-{os.getuid()}"))
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from . import locks, writer
 
 FORMAT_VERSION = 1
+STORED_FOLDERS = 4096  # folders whose relative path is remembered
 Entry = dict[str, Any]
 
 
@@ -26,6 +27,7 @@ class Manifest:
     def __init__(self, path: str) -> None:
         self.path = path
         self.folder = os.path.dirname(os.path.abspath(path))
+        self._stored_folders: dict[str, str] = {}
         self._entries: dict[str, Entry] = {}
         self._signature: tuple[int, int, int] | None = None
         self._guard = threading.Lock()
@@ -100,7 +102,20 @@ class Manifest:
             return True
 
     def to_stored_path(self, path: str) -> str:
-        return os.path.relpath(path, self.folder)
+        # A clean absolute path is its folder's relative path and its name: relpath's abspath and
+        # commonprefix work is done once per folder, not for every path (a cold page stores dozens).
+        if not path.startswith("/") or "/." in path or "//" in path or path.endswith("/"):
+            return os.path.relpath(path, self.folder)
+        head, _slash, name = path.rpartition("/")
+        stored = self._stored_folders.get(head)
+        if stored is None:
+            if len(self._stored_folders) >= STORED_FOLDERS:
+                self._stored_folders.clear()
+            stored = self._stored_folders[head] = os.path.relpath(head or "/", self.folder)
+        if stored == ".":
+            return name
+        # In a folder that holds the manifest's (stored as ../..), the name may be on the way back down.
+        return os.path.relpath(path, self.folder) if stored.endswith("..") else f"{stored}/{name}"
 
     def from_stored_path(self, stored: str) -> str:
         return os.path.normpath(os.path.join(self.folder, stored))

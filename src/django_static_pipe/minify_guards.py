@@ -12,6 +12,9 @@ import re
 
 # A template literal as rjsmin sees one: from a backtick to the next unescaped backtick.
 _NAIVE_TEMPLATE = re.compile(r"`[^`\\]*(?:\\.[^`\\]*)*`", re.DOTALL)
+# The same over UTF-8 bytes: no byte of a multibyte character is a backtick or a backslash, so the
+# spans are the same ones.
+_NAIVE_TEMPLATE_BYTES = re.compile(rb"`[^`\\]*(?:\\.[^`\\]*)*`", re.DOTALL)
 
 
 def has_nested_template_literal(text: str) -> bool:
@@ -34,6 +37,18 @@ def js_trap(source: str, minified: str) -> str | None:
     if "`" in source and "${" in source and has_nested_template_literal(source):
         return "it nests a template literal inside another's ${…}, which rjsmin cuts short"
     if "<!--" in minified and minified.count("<!--") > source.count("<!--"):
+        return "minifying would write '<!--', which browsers read as the start of a comment"
+    return None
+
+
+def js_trap_bytes(source: bytes, minified: bytes) -> str | None:
+    """:func:`js_trap` over the UTF-8 bytes of the source and of its minified text: the same answer,
+    one byte per character to look at (text with a character past U+00FF takes two or four)."""
+    if b"`" in source and b"${" in source:
+        spans = _NAIVE_TEMPLATE_BYTES.findall(source)
+        if any(b"${" in span and span.count(b"{") > span.count(b"}") for span in spans):
+            return "it nests a template literal inside another's ${…}, which rjsmin cuts short"
+    if b"<!--" in minified and minified.count(b"<!--") > source.count(b"<!--"):
         return "minifying would write '<!--', which browsers read as the start of a comment"
     return None
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from django.core.exceptions import SuspiciousFileOperation
 
-from . import cycles, locks, writer
+from . import cycles, locks, precompress, writer
 from .assemble import Fingerprint
 from .built import (
     Bounded,
@@ -202,6 +202,8 @@ def _build_checked(key: str, names: Sequence[str], slim: bool, previous: Built |
             return Outcome(previous, new=False, changed=False, checked=False)
     if previous is not None and _still_valid(previous):
         _memo[key] = previous
+        if _session is not None:
+            _complete_siblings(previous)
         return Outcome(previous, new=False, changed=False, checked=True)
     if previous is not None and previous.notfound and not debug:
         return Outcome(previous, new=False, changed=False, checked=False)
@@ -258,10 +260,22 @@ def reuse_if_current(names: Sequence[str], slim: bool) -> bool:
     built = _from_manifest(make_key(names, slim), manifest)
     if built is None or not _still_valid(built):
         return False
+    _complete_siblings(built)
     _memo[built.key] = built
     if _session is not None:
         _record(built)
     return True
+
+
+def _complete_siblings(built: Built) -> None:
+    """Write the compressed siblings an up-to-date output lacks (a render's background thread may have
+    been killed before it wrote them); the offline build leaves none missing."""
+    kinds = pipe_settings.precompress
+    if not kinds or built.filepath is None or not precompress.wants_siblings(built.filepath):
+        return
+    missing = precompress.missing_siblings(built.filepath, kinds)
+    if missing:
+        precompress.write_siblings(built.filepath, None, missing)
 
 
 @contextlib.contextmanager
@@ -273,7 +287,8 @@ def offline_session() -> Iterator[dict[str, Built]]:
     collected: dict[str, Built] = {}
     _session = collected
     try:
-        yield collected
+        with precompress.synchronous():
+            yield collected
     finally:
         _session = None
 

@@ -16,7 +16,7 @@ from functools import lru_cache
 from django.core.exceptions import ImproperlyConfigured, SuspiciousFileOperation
 from django.utils.module_loading import import_string
 
-from . import cycles, places, sourcemaps, writer
+from . import cycles, places, precompress, sourcemaps
 from .assemble import Fingerprint, NestedBuilder, Product, assemble, fingerprint, strict_mode_runs
 from .built import Built, integrity_of, local_url_for, make_key, original_url
 from .conf import pipe_settings
@@ -249,7 +249,7 @@ def _finish(made: _Made, stamp: str, substitutions: dict[bytes, bytes]) -> tuple
     size = len(data) if data is not None else sizes[product.link_to or ""]
     new = False
     if not output_intact(filepath, size):
-        writer.write_output(filepath, data, link_to=product.link_to, kinds=pipe_settings.precompress)
+        precompress.write_output(filepath, data, link_to=product.link_to, kinds=pipe_settings.precompress)
         new = True
     built = Built(
         key=made.key,
@@ -280,7 +280,7 @@ def _with_index_map(product: Product, base_name: str, anchor: Source) -> tuple[P
     map_path = output_path(url_path, anchor)
     new = not output_intact(map_path, len(data))
     if new:
-        writer.write_output(map_path, data, link_to=None, kinds=pipe_settings.precompress)
+        precompress.write_output(map_path, data, link_to=None, kinds=pipe_settings.precompress)
     sources = tuple(dict.fromkeys(path for path, _mtime, _size in product.fingerprints))
     url = call_proxy(local_url_for(url_path), new=new, checked=True, filepath=map_path, sources=sources)
     comment = sourcemaps.map_comment_for(split_name(base_name)[1], url)

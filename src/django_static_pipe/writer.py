@@ -8,19 +8,14 @@ a symlink rather than writing through it, so a source file is never overwritten.
 from __future__ import annotations
 
 import contextlib
-import gzip
 import itertools
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 TEMP_PREFIX = ".static-pipe-tmp-"
 FILE_MODE = 0o644
-# Extensions whose outputs get .gz/.br siblings: text that compresses; images and fonts are already packed.
-TEXT_EXTENSIONS = frozenset(
-    {".css", ".js", ".mjs", ".svg", ".json", ".xml", ".txt", ".map", ".html", ".htm", ".webmanifest"}
-)
-SIBLING_SUFFIXES = {"gzip": ".gz", "br": ".br"}
+SIBLING_SUFFIXES = (".gz", ".br")  # what precompress.py may write beside an output
 
 #: Files this process has put in place (outputs, siblings, links): lets a build say it wrote nothing.
 files_written = 0
@@ -111,50 +106,10 @@ def symlink_atomic(target: str, path: str) -> None:
     _count_write()
 
 
-def gzip_bytes(data: bytes) -> bytes:
-    """Deterministic gzip: no file name, mtime 0, so every server writes the same bytes."""
-    return gzip.compress(data, compresslevel=9, mtime=0)
-
-
-def brotli_bytes(data: bytes) -> bytes:
-    import brotli  # optional extra; the system check refuses 'br' without it
-
-    return brotli.compress(data, quality=11)  # type: ignore[no-any-return]
-
-
-def wants_siblings(path: str) -> bool:
-    return os.path.splitext(path)[1].lower() in TEXT_EXTENSIONS
-
-
-def compressed_siblings(data: bytes, kinds: Iterable[str]) -> dict[str, bytes]:
-    """``{".gz": …, ".br": …}`` for the configured kinds."""
-    encoders = {"gzip": gzip_bytes, "br": brotli_bytes}
-    return {SIBLING_SUFFIXES[kind]: encoders[kind](data) for kind in kinds}
-
-
-def write_output(path: str, data: bytes | None, *, link_to: str | None, kinds: Iterable[str]) -> None:
-    """Write an output and its compressed siblings; the siblings first, so the output is complete
-    with them the moment it appears under its name.
-
-    ``link_to`` makes the output a symlink to that source instead of a copy of ``data``.
-    """
-    if wants_siblings(path) and kinds:
-        if data is None:
-            with open(link_to or path, "rb") as handle:
-                data = handle.read()
-        for suffix, packed in compressed_siblings(data, kinds).items():
-            write_atomic(path + suffix, packed)
-    if link_to is not None:
-        symlink_atomic(link_to, path)
-    else:
-        assert data is not None
-        write_atomic(path, data)
-
-
 def output_files(path: str) -> Iterator[str]:
     """An output and every sibling that may sit beside it."""
     yield path
-    for suffix in SIBLING_SUFFIXES.values():
+    for suffix in SIBLING_SUFFIXES:
         yield path + suffix
 
 

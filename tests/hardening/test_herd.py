@@ -10,7 +10,7 @@ import traceback
 
 from django.template import Context, Template
 
-from django_static_pipe import pipeline, produce, writer
+from django_static_pipe import pipeline, precompress, produce, writer
 from tests.hardening.figures import record
 
 PROCESSES = 5
@@ -85,6 +85,7 @@ def test_fifty_cold_renders_build_each_output_once(site, settings, tmp_path):
     settings.DJANGO_STATIC_SAVE_PREFIX = str(tmp_path / "quiet")
     pipeline.reset()
     assert Template(PAGE).render(Context()) == pages[0]
+    assert precompress.wait_idle()  # the herd's processes wrote their siblings before they exited
     assert digest_tree(tmp_path / "quiet") == herd
     record("herd", renders=len(pages), processes=PROCESSES, errors=len(errors), outputs=len(manifest),
            builds=produced, distinct_pages=len(set(pages)))  # fmt: skip

@@ -12,7 +12,7 @@ import pytest
 from django.template import engines
 from django_jinja.builtins import DEFAULT_EXTENSIONS
 
-from django_static_pipe import html, pipeline
+from django_static_pipe import html, pipeline, precompress
 from tests.conftest import Site
 
 EXTENSION = "django_static_pipe.jinja2ext.StaticPipeExtension"
@@ -65,7 +65,8 @@ class Twin:
         return str(engines["jinja2"].from_string(source).render(context))
 
     def files(self) -> Files:
-        """Every produced file: its bytes, or where it links to."""
+        """Every produced file: its bytes, or where it links to (compressed siblings written first)."""
+        assert precompress.wait_idle()
         produced: Files = {}
         if self.site.out.exists():
             for path in sorted(self.site.out.rglob("*")):
@@ -77,6 +78,7 @@ class Twin:
         return produced
 
     def cold(self, language: str, source: str, **context: Any) -> tuple[str, Files]:
+        assert precompress.wait_idle()
         pipeline.reset()
         html.forget_plans()
         shutil.rmtree(self.site.out, ignore_errors=True)

@@ -1,0 +1,63 @@
+"""The reference scanners find the same things whatever the case and wherever a keyword hides."""
+
+from __future__ import annotations
+
+import pytest
+
+from django_static_pipe import css, jsrefs
+
+
+@pytest.mark.parametrize(
+    ("text", "urls"),
+    [
+        ('a{background:URL(a.png)} b{background:Url("b.png")} c{background:uRl( c.png )}', ["a.png", "b.png", "c.png"]),
+        ('@IMPORT "x.css";@Import url(y.css) print;', ["x.css", "y.css"]),
+        ("/* url(no.png) */ d{content:'url(no.png)'} e{background:url(yes.png)} auto;u;U;@media", ["yes.png"]),
+    ],
+)
+def test_css_references_are_found_in_any_case(text, urls):
+    assert [token.url for token in css.tokens(text)] == urls
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ('import "./a.js";', ["./a.js"]),
+        ('var importance = 1; exports.x = 2; myimport("./no.js");\nexport * from "./b.js";', ["./b.js"]),
+        ('const important = "import"; reexport = 1; export {x} from "./c.js"', ["./c.js"]),
+        ("module.exports = importantThing; // no module syntax", []),
+    ],
+)
+def test_module_specifiers_are_found_past_words_that_contain_the_keywords(text, found):
+    assert [specifier.value for specifier in jsrefs.specifiers(text)] == found
+
+
+def test_a_character_isdigit_takes_but_regex_digits_do_not_is_read_as_a_word():
+    # "²" passes str.isdigit() but is no \d: the lexer took it for a number and crashed (AttributeError).
+    assert [s.value for s in jsrefs.specifiers('import a from "./a.js";\nvar b = ² + x²;\nimport("./c.js");')] == [
+        "./a.js",
+        "./c.js",
+    ]
+
+
+def test_long_plain_code_between_declarations_is_read_like_any_other():
+    filler = "var total = 0; for (i = 0; i < 10; i++) { total += i * 2 } " * 500
+    text = (
+        f'import a from "./a.js";\n{filler}\nexport {{ b }} from "./b.js";\n{filler} x.import("no"); import("./c.js")'
+    )
+    assert [s.value for s in jsrefs.specifiers(text)] == ["./a.js", "./b.js", "./c.js"]
+
+
+@pytest.mark.parametrize(
+    ("source", "minified"),
+    [
+        ("var s = `a ${ f(`b`) } c`; // é", "var s=`a ${ f(`b`) } c`;"),
+        ("var s = `a ${ {x: 1}.x } c`; var é = 1;", "var s=`a ${ {x: 1}.x } c`;var é=1;"),
+        ("var t = `a \\` ${b}`; x = y < !--z;", "var t=`a \\` ${b}`;x=y<!--z;"),
+        ("a = '<!--'; b = `plain`;", "a='<!--';b=`plain`;"),
+    ],
+)
+def test_the_guards_give_the_same_answer_over_bytes(source, minified):
+    from django_static_pipe.minify_guards import js_trap, js_trap_bytes
+
+    assert js_trap_bytes(source.encode(), minified.encode()) == js_trap(source, minified)
