@@ -55,6 +55,20 @@ def lines(f: dict) -> list[str]:
         f"10 MB unterminated CSS/JS minified in {json.dumps(r.get('unterminated_10mb_minify_seconds'))} s |",
         *media_lines(f),
         *fuzz_lines(f),
+        *scanner_lines(f),
+    ]
+
+
+def scanner_lines(f: dict) -> list[str]:
+    """Rows of issue 11's unbounded-state case and of the linear-time cases (the largest text of each
+    hostile pattern and the time it took; four times the text costs about four times the work)."""
+    u, s = f.get("unbounded state", {}), f.get("linear scanners", {})
+    texts = "; ".join(f"{name}: {value}" for name, value in sorted(s.items()))
+    return [
+        f"| unbounded state | {u.get('unknown_names')} unknown names: {u.get('lock_files_left')} lock files left, "
+        f"{u.get('remembered')} remembered in memory (the bound); {u.get('spellings')} spellings of one file: "
+        f"{u.get('manifest_entries')} manifest entry |",
+        f"| linear scanners | {len(s)} hostile patterns, each timed at 1× and 4× its size: {texts} |",
     ]
 
 
