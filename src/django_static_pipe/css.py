@@ -15,6 +15,7 @@ from urllib.parse import unquote
 
 from django.core.exceptions import SuspiciousFileOperation
 
+from .next_match import NextMatch
 from .sources import locate, split_suffix
 
 _CHARSET = re.compile(r'^\ufeff?\s*@charset\s+["\']([^"\']*)["\']\s*;', re.IGNORECASE)
@@ -50,24 +51,7 @@ class _Token:
     media: str = ""
 
 
-class _Finder:
-    """``str.find``-style searches that remember their last answer, so scanning stays linear even
-    when a construct is never closed (every later search of the same thing reuses the answer)."""
-
-    def __init__(self, text: str, pattern: re.Pattern[str]) -> None:
-        self.text = text
-        self.pattern = pattern
-        self.found = -2  # -2: not searched yet; -1: none after the last search position
-
-    def at_or_after(self, position: int) -> int:
-        if self.found == -1 or self.found >= position:
-            return self.found
-        match = self.pattern.search(self.text, position)
-        self.found = match.start() if match else -1
-        return self.found
-
-
-def _url_token(text: str, start: int, close_paren: _Finder) -> _Token | None:
+def _url_token(text: str, start: int, close_paren: NextMatch) -> _Token | None:
     """``url( "x" )`` or ``url(x)`` at ``start``; None when it is not one."""
     position = _SPACE.match(text, start + 4).end()  # type: ignore[union-attr]
     quote = text[position : position + 1]
@@ -85,7 +69,7 @@ def _url_token(text: str, start: int, close_paren: _Finder) -> _Token | None:
     return _Token("url", start, close + 1, text[position:close].strip(), "")
 
 
-def _import_token(text: str, start: int, close_paren: _Finder, import_end: _Finder) -> _Token | None:
+def _import_token(text: str, start: int, close_paren: NextMatch, import_end: NextMatch) -> _Token | None:
     """``@import url(x) media;`` or ``@import "x" media;`` at ``start``; None when it is not one."""
     position = start + len("@import")
     space = _SPACE.match(text, position).end()  # type: ignore[union-attr]
@@ -118,9 +102,9 @@ def tokens(text: str) -> list[_Token]:
     every search remembers its answer, so hostile text (175 KB of unclosed ``url(``) costs one pass.
     """
     found: list[_Token] = []
-    close_paren = _Finder(text, re.compile(r"\)"))
-    import_end = _Finder(text, _IMPORT_END)
-    comment_end = _Finder(text, re.compile(r"\*/"))
+    close_paren = NextMatch(text, re.compile(r"\)"))
+    import_end = NextMatch(text, _IMPORT_END)
+    comment_end = NextMatch(text, re.compile(r"\*/"))
     position = 0
     while True:
         start_match = _TOKEN_START.search(text, position)

@@ -13,6 +13,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from .next_match import NextMatch
+
 # Words after which a '/' starts a regular expression; after any other word (a name) it divides.
 _REGEX_AFTER_WORDS = frozenset(
     {"return", "typeof", "instanceof", "in", "of", "new", "delete", "void", "throw", "case", "do", "else"}
@@ -52,22 +54,6 @@ class Specifier:
     dynamic: bool
 
 
-class _Finder:
-    """The next match at or after a position, remembered: repeated searches stay linear."""
-
-    def __init__(self, text: str, pattern: re.Pattern[str]) -> None:
-        self.text = text
-        self.pattern = pattern
-        self.found = -2
-
-    def at_or_after(self, position: int) -> int:
-        if self.found == -1 or self.found >= position:
-            return self.found
-        match = self.pattern.search(self.text, position)
-        self.found = match.start() if match else -1
-        return self.found
-
-
 @dataclass
 class _Token:
     kind: str  # "word", "string", "punct", "template", "regex", "number"
@@ -85,15 +71,15 @@ class _Lexer:
         self.previous: _Token | None = None
         self.braces: list[str] = []  # "{" for a block or object, "${" for a template substitution
         self.substitutions = 0  # how many "${" are in self.braces
-        self._next_bracket = _Finder(text, re.compile(r"\]"))
-        self._next_line_end = _Finder(text, re.compile(r"[\n\r\u2028\u2029]"))
+        self._next_bracket = NextMatch(text, re.compile(r"\]"))
+        self._next_line_end = NextMatch(text, re.compile(r"[\n\r\u2028\u2029]"))
         self._unclosed_class_until = -1
         # When the reader only needs the last token before each import/export (see specifiers), a plain
         # run without those words is jumped over in C and only its last token is yielded.
         self.skim = False
-        self._code_run_end = _Finder(text, _CODE_RUN_END)
-        self._plain_run_end = _Finder(text, _PLAIN_RUN_END)
-        self._next_keyword = _Finder(text, _KEYWORD)
+        self._code_run_end = NextMatch(text, _CODE_RUN_END)
+        self._plain_run_end = NextMatch(text, _PLAIN_RUN_END)
+        self._next_keyword = NextMatch(text, _KEYWORD)
 
     def _regex_allowed(self) -> bool:
         previous = self.previous
