@@ -11,8 +11,6 @@ import json
 import logging
 import warnings
 from collections import OrderedDict
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from django.core.exceptions import SuspiciousFileOperation
 from django.utils.html import escape
@@ -28,17 +26,10 @@ from .sources import locate, staticfiles_name
 logger = logging.getLogger("django_static_pipe")
 
 
-@contextmanager
-def at_place(place: str) -> Iterator[None]:
-    """Name ``place`` (``template:LINE`` of the block) in every warning about what the block names."""
-    with places.at(place):
-        yield
-
-
-@contextmanager
-def _at_offset(body: str, offset: int) -> Iterator[None]:
-    with places.at(places.shifted(places.current(), body.count("\n", 0, offset))):
-        yield
+def at_place(place: places.PlaceLike) -> places.at:
+    """Name ``place`` (``template:LINE`` of the block, or a function that makes it) in every warning
+    about what the block names."""
+    return places.at(place)
 
 
 _PLAN_CACHE_SIZE = 256
@@ -63,7 +54,7 @@ def forget_plans() -> None:
 
 
 def _warn(offset: int, body: str, what: str) -> None:
-    with _at_offset(body, offset):
+    with places.below(body, offset):
         message = f"django-static-pipe: {places.prefix()}{what}"
     logger.warning(message)
     warnings.warn(message, MissingAssetWarning, stacklevel=5)
@@ -85,7 +76,7 @@ def _run_parts(run: Run, slim: bool, sri: bool, body: str) -> list[tuple[list[in
     splits the run around it and stays as it was (with a warning); scripts of different strictness
     become one tag per group, in order, where the run stood."""
     try:
-        with _at_offset(body, run.members[0].start):
+        with places.below(body, run.members[0].start):
             outcome = pipeline.build(run.names, slim)
     except MissingAssetError:
         return _split_around_missing(run, slim, sri, body)
@@ -107,7 +98,7 @@ def _split_around_missing(run: Run, slim: bool, sri: bool, body: str) -> list[tu
             chunk.clear()
 
     for index, member in enumerate(run.members):
-        with _at_offset(body, member.start):
+        with places.below(body, member.start):
             missing = pipeline.build((member.slots[0].located.name,), slim).built.notfound
         if missing:  # the build warned; the member stands alone and the run goes on after it
             flush()
@@ -133,7 +124,7 @@ def _as_written(slot: Slot) -> str:
 
 def _slot_url(slot: Slot, slim: bool, body: str, offset: int) -> str | None:
     """The stamped URL for one URL of an element stamped in place; None to leave it as written."""
-    with _at_offset(body, offset):
+    with places.below(body, offset):
         outcome = pipeline.build((slot.located.name,), slim if slot.slim is None else slot.slim)
     if outcome.built.notfound:  # the build warned
         url = _as_written(slot)
@@ -220,7 +211,7 @@ def _importmap(element: Element, slim: bool, body: str) -> str | None:
                 continue
             if located is None:
                 continue
-            with _at_offset(body, element.start):
+            with places.below(body, element.start):
                 outcome = pipeline.build((located.name,), slim)
             if outcome.built.notfound:  # the build warned
                 continue

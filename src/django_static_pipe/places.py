@@ -1,30 +1,49 @@
-"""Where in a template the current build was asked for (``template:LINE``), for warnings."""
+"""Where in a template the current build was asked for (``template:LINE``), for warnings.
+
+Every warm render of a block enters a place or two, and almost none of them ever warns, so a place
+is cheap to enter (a class, not a generator-based context manager) and may be a function that makes
+the ``template:LINE`` text only when a warning asks for it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable
+from contextvars import ContextVar, Token
 
-_current: ContextVar[str] = ContextVar("django_static_pipe_place", default="")
+#: ``template:LINE``, or a function that makes it.
+PlaceLike = str | Callable[[], str]
+
+_current: ContextVar[PlaceLike] = ContextVar("django_static_pipe_place", default="")
 
 
-@contextmanager
-def at(place: str) -> Iterator[None]:
-    token = _current.set(place)
-    try:
-        yield
-    finally:
-        _current.reset(token)
+class at:
+    """Name ``place`` in the warnings of whatever runs inside the ``with`` block."""
+
+    __slots__ = ("_token", "place")
+
+    def __init__(self, place: PlaceLike) -> None:
+        self.place = place
+        self._token: Token[PlaceLike] | None = None
+
+    def __enter__(self) -> None:
+        self._token = _current.set(self.place)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._token is not None:
+            _current.reset(self._token)
+
+
+def _text(place: PlaceLike) -> str:
+    return place() if callable(place) else place
 
 
 def current() -> str:
-    return _current.get()
+    return _text(_current.get())
 
 
 def prefix() -> str:
     """``"templates/base.html:12: "`` inside a tag, ``""`` elsewhere."""
-    place = _current.get()
+    place = current()
     return f"{place}: " if place else ""
 
 
@@ -32,3 +51,10 @@ def shifted(place: str, lines: int) -> str:
     """``template:LINE`` moved ``lines`` further down (a tag inside a block's body)."""
     template, _colon, line = place.rpartition(":")
     return f"{template}:{int(line) + lines}" if line.isdigit() and template else place
+
+
+def below(text: str, offset: int) -> at:
+    """The current place moved down by the lines of ``text`` before ``offset`` (where in a block's body
+    a tag stands), worked out only if a warning asks for it."""
+    outer = _current.get()
+    return at(lambda: shifted(_text(outer), text.count("\n", 0, offset)))

@@ -68,7 +68,7 @@ class BlockNode(template.Node):
 
     def render(self, context: Context) -> str:
         body = self.nodelist.render(context)
-        with html.at_place(_place(self, context)):
+        with html.at_place(lambda: _place(self, context)):
             return html.process_block(body, slim=self.slim)
 
 
