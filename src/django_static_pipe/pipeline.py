@@ -370,7 +370,7 @@ def url_for(argument: str, *, slim: bool, from_tag: bool) -> str:
     The result is a plain string: the template tags escape it as autoescape says, as ``{% static %}``
     does.
     """
-    if not split_names(argument):
+    if not argument.replace(";", "").strip():  # no name at all (what split_names would find empty)
         return argument
     if not pipe_settings.enabled:
         url = disabled_url(argument.strip())
