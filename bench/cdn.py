@@ -2,8 +2,8 @@
 against a floor of bare boto3 ``put_object`` calls from as many threads, and the same command again
 with nothing changed. PUTs are counted in moto's request log, not inferred from the time.
 
-The corpus is a folder of asset files (default: ``devservers/corpus.py``'s npm packages and Django
-admin); ``python -m bench --only cdn --cdn-corpus PATH`` measures another one. Every file whose name a
+The corpus is a folder of asset files: ``./scripts/bench`` uploads section 7's 16× corpus (issue 15's
+size); ``python -m bench --only cdn --cdn-corpus PATH`` measures another one. Every file whose name a
 template string can hold is named by a ``{% staticfile %}`` in a template of its own; the build is run
 once beforehand, so each timed command finds it up to date and the time is the deploy step: the
 no-change rebuild, then the upload.
