@@ -6,10 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import os
-import shutil
-import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,34 +17,6 @@ OUTPUT = Path(os.environ.get("TEST_OUTPUT_DIR", Path(__file__).resolve().parents
 MAX_HEIGHT = 4000
 #: Chromium asks for /favicon.ico on its own, when it likes: not counted as one of the page's requests.
 FAVICON = "/favicon.ico"
-
-
-@contextmanager
-def chromium() -> Iterator[Any]:
-    """A fresh headless Chromium with an empty profile (empty cache, no cookies)."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    binary = shutil.which("chromium") or "/usr/bin/chromium"
-    driver_path = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-    assert os.path.exists(binary) and os.path.exists(driver_path), "scripts/test installs chromium and chromium-driver"
-    profile = tempfile.mkdtemp(prefix="static-pipe-adoption-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = binary
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage", "--window-size=1280,1000", "--force-device-scale-factor=1",
-                 "--hide-scrollbars", "--force-color-profile=srgb", f"--user-data-dir={profile}"):  # fmt: skip
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
-    driver.set_page_load_timeout(60)
-    driver.set_script_timeout(30)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from devservers.ports import free_port
-from tests.adoption.browser import OUTPUT, Page, Visit, chromium, differing_pixels, load
+from tests.adoption.browser import OUTPUT, Page, Visit, differing_pixels, load
 from tests.adoption.harness import Project, Server, serve_behind_nginx, serve_with_runserver
+from tests.chromium import chromium
 from tests.deploy.nginx_sites import fetch
 
 PREFIX = "/cache-forever/"

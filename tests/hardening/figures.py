@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,16 @@ def record(section: str, **values: Any) -> None:
     figures = json.loads(path.read_text()) if path.exists() else {}
     figures.setdefault(section, {}).update(values)
     path.write_text(json.dumps(figures, indent=1, sort_keys=True))
+
+
+def cpu_seconds(function: Callable[[str], object], text: str) -> float:
+    """The least CPU time of three calls of ``function(text)``: what the linear-time cases compare."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.process_time()
+        function(text)
+        best = min(best, time.process_time() - started)
+    return best
 
 
 def collected() -> dict[str, dict[str, Any]]:

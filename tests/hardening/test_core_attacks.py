@@ -17,7 +17,7 @@ from django_static_pipe.exceptions import BundleError
 from django_static_pipe.jsrefs import specifiers
 from django_static_pipe.minify_html import minify_html
 from tests.conftest import T0
-from tests.hardening.figures import record
+from tests.hardening.figures import cpu_seconds, record
 
 XSS = 'x" onerror="alert(1)'
 
@@ -173,24 +173,15 @@ HOSTILE = {
 }
 
 
-def _cpu_seconds(function, text: str) -> float:
-    best = float("inf")
-    for _ in range(3):
-        started = time.process_time()
-        function(text)
-        best = min(best, time.process_time() - started)
-    return best
-
-
 @pytest.mark.parametrize("case", sorted(HOSTILE))
 def test_hostile_text_costs_linear_work(case):
     """Four times the text may cost about four times the work, never sixteen (what a quadratic scanner
     costs: 175 KiB of unclosed url( took 45 s, 136 KiB of unclosed <pre> 16 s)."""
     function, unit = HOSTILE[case]
     repeats = 25_000
-    while _cpu_seconds(function, unit * repeats) < 0.02:  # big enough to measure above the noise
+    while cpu_seconds(function, unit * repeats) < 0.02:  # big enough to measure above the noise
         repeats *= 2
-    small = _cpu_seconds(function, unit * repeats)
-    large = _cpu_seconds(function, unit * repeats * 4)
+    small = cpu_seconds(function, unit * repeats)
+    large = cpu_seconds(function, unit * repeats * 4)
     record("linear scanners", **{case: f"{len(unit) * repeats * 4 // 1024} KiB in {large:.3f} s"})
     assert large / small < 9, f"{case}: {small:.3f} s for {repeats} repeats, {large:.3f} s for 4×"

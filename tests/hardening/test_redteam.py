@@ -3,15 +3,13 @@ stay inside the context they are written into, deep reference chains, and inline
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from django.template import Context, Template
 
 from django_static_pipe.exceptions import MissingAssetWarning
 from django_static_pipe.html_scan import plan_of
 from tests.conftest import T0
-from tests.hardening.figures import record
+from tests.hardening.figures import cpu_seconds, record
 
 
 def render(source: str, **context: object) -> str:
@@ -123,15 +121,6 @@ def test_broken_markup_never_breaks_the_render(site, body):
     assert render("{% slimall %}" + text + "{% endslimall %}") == text.replace("/js/a.js", f"/js/a.min.{T0}.js")
 
 
-def _cpu_seconds(function, text: str) -> float:
-    best = float("inf")
-    for _ in range(3):
-        started = time.process_time()
-        function(text)
-        best = min(best, time.process_time() - started)
-    return best
-
-
 LINEAR_UNITS = ["<a", "</", "<", "<a b='x' ", "<!--x-->", "<!x>", "&amp;", "<script><!--<script>", "<svg>"]
 LINEAR_UNITS += ["<script></script a='>", "<title></title", '<img srcset="/img/bg.png 1x,']
 
@@ -140,10 +129,10 @@ LINEAR_UNITS += ["<script></script a='>", "<title></title", '<img srcset="/img/b
 def test_block_bodies_are_read_in_linear_time(unit):
     """Four times the body costs about four times the work (html.parser took 18 s for 80 KB of '<a')."""
     repeats = 5_000
-    while _cpu_seconds(plan_of, unit * repeats) < 0.02 and repeats < 300_000:
+    while cpu_seconds(plan_of, unit * repeats) < 0.02 and repeats < 300_000:
         repeats *= 2
-    small = _cpu_seconds(plan_of, unit * repeats)
-    large = _cpu_seconds(plan_of, unit * repeats * 4)
+    small = cpu_seconds(plan_of, unit * repeats)
+    large = cpu_seconds(plan_of, unit * repeats * 4)
     record("linear scanners", **{f"html block: {unit!r}": f"{len(unit) * repeats * 4 // 1024} KiB in {large:.3f} s"})
     # Text with no '<' ("&amp;" alone) is skipped in one search: too fast to time, so only its total counts.
     assert large < 0.05 or large / small < 9, f"{unit!r}: {small:.3f} s for {repeats} repeats, {large:.3f} s for 4×"
