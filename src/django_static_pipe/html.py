@@ -26,7 +26,7 @@ from .sources import locate, staticfiles_name
 logger = logging.getLogger("django_static_pipe")
 
 
-def at_place(place: places.PlaceLike) -> places.at:
+def at_place(place: places.PlaceLike) -> places.Place:
     """Name ``place`` (``template:LINE`` of the block, or a function that makes it) in every warning
     about what the block names."""
     return places.at(place)

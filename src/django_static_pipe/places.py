@@ -16,8 +16,8 @@ PlaceLike = str | Callable[[], str]
 _current: ContextVar[PlaceLike] = ContextVar("django_static_pipe_place", default="")
 
 
-class at:
-    """Name ``place`` in the warnings of whatever runs inside the ``with`` block."""
+class Place:
+    """A context manager that names ``place`` in the warnings of whatever runs inside it."""
 
     __slots__ = ("_token", "place")
 
@@ -31,6 +31,11 @@ class at:
     def __exit__(self, *exc: object) -> None:
         if self._token is not None:
             _current.reset(self._token)
+
+
+def at(place: PlaceLike) -> Place:
+    """``with places.at("base.html:3"):`` names that place in the warnings raised inside."""
+    return Place(place)
 
 
 def _text(place: PlaceLike) -> str:
@@ -53,8 +58,8 @@ def shifted(place: str, lines: int) -> str:
     return f"{template}:{int(line) + lines}" if line.isdigit() and template else place
 
 
-def below(text: str, offset: int) -> at:
+def below(text: str, offset: int) -> Place:
     """The current place moved down by the lines of ``text`` before ``offset`` (where in a block's body
     a tag stands), worked out only if a warning asks for it."""
     outer = _current.get()
-    return at(lambda: shifted(_text(outer), text.count("\n", 0, offset)))
+    return Place(lambda: shifted(_text(outer), text.count("\n", 0, offset)))
