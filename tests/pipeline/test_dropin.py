@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+from pathlib import Path
 
 import pytest
 from django.template import Context, Template
@@ -84,13 +85,15 @@ def test_static_urls_with_roots_of_our_own_are_found_by_the_finders(static_site,
     assert (out_folder / f"js/a.{T0}.js").read_text() == "window.fromOwnRoot = 1;\n"
 
 
-def test_hashed_names_after_collectstatic_are_read_from_static_root(static_site, settings, tmp_path):
+def _collected_with_manifest(settings, tmp_path, files: dict[str, bytes]) -> Path:
+    """``files`` in a project's static folder, collected into STATIC_ROOT with hashed names by a
+    ManifestStaticFilesStorage; returns the project's static folder."""
     from django.core.management import call_command
 
-    _root, out_folder = static_site
     project = tmp_path / "project-static"
-    (project / "js").mkdir(parents=True)
-    (project / "js" / "app.js").write_text("window.app = 1;\n")
+    for name, data in files.items():
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / name).write_bytes(data)
     settings.STATICFILES_DIRS = [str(project)]
     settings.STATIC_ROOT = str(tmp_path / "collected")
     settings.STORAGES = {
@@ -98,6 +101,12 @@ def test_hashed_names_after_collectstatic_are_read_from_static_root(static_site,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
     }
     call_command("collectstatic", interactive=False, verbosity=0)
+    return project
+
+
+def test_hashed_names_after_collectstatic_are_read_from_static_root(static_site, settings, tmp_path):
+    _root, out_folder = static_site
+    project = _collected_with_manifest(settings, tmp_path, {"js/app.js": b"window.app = 1;\n"})
     (project / "js" / "app.js").unlink()  # a deploy may ship STATIC_ROOT without the sources
     os.utime(next((tmp_path / "collected" / "js").glob("app.*.js")), (T0, T0))
     pipeline.reset()
@@ -112,19 +121,9 @@ def test_hashed_names_after_collectstatic_are_read_from_static_root(static_site,
 def test_a_minified_file_under_a_hashed_name_is_passed_through(static_site, settings, tmp_path):
     # Found adopting DRF and django-wiki: {% static "x.min.js" %} under a Manifest storage gives
     # x.min.<hash>.js, which was minified again (and named x.min.<hash>.min.<stamp>.js).
-    from django.core.management import call_command
-
     root, out_folder = static_site
-    project = tmp_path / "project-static"
-    (project / "js").mkdir(parents=True)
-    (project / "js" / "vendor.min.js").write_bytes((root / "js" / "vendor.min.js").read_bytes())
-    settings.STATICFILES_DIRS = [str(project)]
-    settings.STATIC_ROOT = str(tmp_path / "collected")
-    settings.STORAGES = {
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
-    }
-    call_command("collectstatic", interactive=False, verbosity=0)
+    vendor = (root / "js" / "vendor.min.js").read_bytes()
+    project = _collected_with_manifest(settings, tmp_path, {"js/vendor.min.js": vendor})
     for path in [project / "js" / "vendor.min.js", *(tmp_path / "collected" / "js").glob("vendor.min.*.js")]:
         os.utime(path, (T0, T0))
     pipeline.reset()
@@ -132,7 +131,7 @@ def test_a_minified_file_under_a_hashed_name_is_passed_through(static_site, sett
     assert hashed.startswith("js/vendor.min.") and hashed != "js/vendor.min"
     out = render('{% slimall %}<script src="{% static "js/vendor.min.js" %}"></script>{% endslimall %}')
     assert out == f'<script src="{P}/{hashed}.{T0}.js"></script>'
-    assert (out_folder / f"{hashed}.{T0}.js").read_bytes() == (root / "js" / "vendor.min.js").read_bytes()
+    assert (out_folder / f"{hashed}.{T0}.js").read_bytes() == vendor
 
 
 def test_switched_off_static_urls_stay_exactly_as_static_made_them(static_site, settings):
