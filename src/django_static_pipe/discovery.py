@@ -103,6 +103,13 @@ def _asset_tag(token: Token, found: Found, place: Place) -> None:
     if literal is None:
         found.skipped.append(Skipped(place, f"{{% {token.contents} %}}: the argument is not a literal string"))
         return
+    add_asset(found, literal, slim, place)
+
+
+def add_asset(found: Found, literal: str, slim: bool, place: Place) -> None:
+    """Plan a single-file tag's literal argument under the names a render asks for (``STATIC_URL``
+    spellings, queries and fragments folded as :func:`parse_argument` folds them); what a render
+    would refuse is a problem named with its place."""
     try:
         parsed = parse_argument(literal)
     except (SuspiciousFileOperation, BundleError) as exc:

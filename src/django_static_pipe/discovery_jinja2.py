@@ -16,9 +16,8 @@ from django.template import engines
 from jinja2 import Environment, TemplateSyntaxError, nodes
 from markupsafe import escape
 
-from .discovery import Found, Place, Skipped, add_block, display_path
+from .discovery import Found, Place, Skipped, add_asset, add_block, display_path
 from .jinja2ext import ASSET_TAGS, BLOCK_TAGS, StaticPipeExtension
-from .pipeline import split_names
 
 #: A template that names none of these cannot use the pipeline: it is not parsed at all.
 NAMES = (*ASSET_TAGS, *BLOCK_TAGS, "slimcontent")
@@ -126,9 +125,7 @@ class _Scanner:
             written = f"{{% {tag} … %}}" if isinstance(call.node, nodes.ExtensionAttribute) else f"{tag}(…)"
             self.found.skipped.append(Skipped(self._place(call), f"{written}: the argument is not a literal string"))
             return
-        names = split_names(literal)
-        if names:
-            self.found.add(names, ASSET_TAGS[tag], self._place(call))
+        add_asset(self.found, literal, ASSET_TAGS[tag], self._place(call))
 
     def _block(self, block: nodes.CallBlock, tag: str) -> None:
         body = self._literal_body(block.body)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from django_static_pipe import html
@@ -152,3 +154,44 @@ def test_without_jinja2_engines_only_django_templates_are_read(tmp_path, setting
     write(folder / "page.html", '{% load django_static %}{% slimfile "/js/a.js" %}{{ slimfile("/js/b.js") }}')
     settings.TEMPLATES = [{**DJANGO_ENGINE, "DIRS": [folder]}]
     assert uses_by_place(find_uses()) == [("page.html:1", ("/js/a.js",), True)]
+
+
+HOSTILE_ARGUMENTS = [
+    "/static/css/layout.css?v=2#top",  # STATIC_URL and a query: the render asks for /css/layout.css
+    "/css/layout.css; /static/css/print.css",
+    "/css/../../../etc/passwd",  # refused by a render: a problem with its place
+    "/css/a.css?v=1; /css/b.css?v=2",  # members with different queries: refused too
+    'x" onerror="alert(1)',
+]
+
+
+def test_jinja2_asset_tags_are_planned_under_the_names_a_render_asks_for(tmp_path, settings, backend):
+    """The same literal arguments in a Django and a Jinja2 template give the same uses and problems."""
+    write(tmp_path / "templates" / "page.html", "{% load django_static %}\n" + "\n".join(
+        f"{{% slimfile {argument!r} %}}" for argument in HOSTILE_ARGUMENTS
+    ))  # fmt: skip
+    write(tmp_path / "jinja2" / "page.jinja", "\n" + "\n".join(
+        f"{{{{ slimfile({argument!r}) }}}}" for argument in HOSTILE_ARGUMENTS
+    ))  # fmt: skip
+    settings.TEMPLATES = [
+        jinja2_engine(backend, dirs=[tmp_path / "jinja2"], match_extension=".jinja")
+        if backend.startswith("django_jinja")
+        else jinja2_engine(backend, dirs=[tmp_path / "jinja2"]),
+        {**DJANGO_ENGINE, "DIRS": [tmp_path / "templates"]},
+    ]
+    found = find_uses()
+    by_template: dict[str, list] = {"page.html": [], "page.jinja": []}
+    for use in found.uses.values():
+        for place in use.places:
+            by_template[str(place).rsplit("/", 1)[-1].split(":")[0]].append((place.line, use.names))
+    assert (
+        sorted(by_template["page.jinja"])
+        == sorted(by_template["page.html"])
+        == [
+            (2, ("/css/layout.css",)),
+            (3, ("/css/layout.css", "/css/print.css")),
+            (6, ('x" onerror="alert(1)',)),
+        ]
+    )
+    places = sorted(re.search(r"(page\.\w+):(\d+): ", problem).groups() for problem in found.problems)
+    assert places == [("page.html", "4"), ("page.html", "5"), ("page.jinja", "4"), ("page.jinja", "5")]
