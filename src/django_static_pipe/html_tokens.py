@@ -20,7 +20,6 @@ from html.entities import html5
 #: Elements whose content is text up to their end tag (HTML's raw text and escapable raw text).
 RAW_TEXT_ELEMENTS = frozenset({"script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes"})
 
-_SPACE = "\t\n\f\r "
 _TAG_NAME = re.compile(r"[A-Za-z][^\t\n\f\r />]*")
 _BEFORE_ATTRIBUTE = re.compile(r"[\t\n\f\r /]*")
 _ATTRIBUTE = re.compile(

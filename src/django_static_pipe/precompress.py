@@ -26,7 +26,6 @@ logger = logging.getLogger("django_static_pipe")
 TEXT_EXTENSIONS = frozenset(
     {".css", ".js", ".mjs", ".svg", ".json", ".xml", ".txt", ".map", ".html", ".htm", ".webmanifest"}
 )
-SIBLING_SUFFIXES = {"gzip": ".gz", "br": ".br"}  # writer.SIBLING_SUFFIXES lists them for removal
 #: Bytes waiting for the background thread; past this a render compresses its own siblings (backpressure).
 MAX_PENDING_BYTES = 64 * 1024 * 1024
 #: The thread starts once nothing was queued for this long (a cold page queues its outputs within a few
@@ -56,7 +55,7 @@ def wants_siblings(path: str) -> bool:
 def compressed_siblings(data: bytes, kinds: Iterable[str]) -> dict[str, bytes]:
     """``{".gz": …, ".br": …}`` for the configured kinds."""
     encoders = {"gzip": gzip_bytes, "br": brotli_bytes}
-    return {SIBLING_SUFFIXES[kind]: encoders[kind](data) for kind in kinds}
+    return {writer.SIBLING_SUFFIXES[kind]: encoders[kind](data) for kind in kinds}
 
 
 def write_siblings(path: str, data: bytes | None, kinds: Iterable[str], *, read_from: str | None = None) -> None:
@@ -70,7 +69,7 @@ def write_siblings(path: str, data: bytes | None, kinds: Iterable[str], *, read_
 
 def missing_siblings(path: str, kinds: Iterable[str]) -> list[str]:
     """The kinds whose sibling of ``path`` is not on disk (the offline build makes them)."""
-    return [kind for kind in kinds if not os.path.exists(path + SIBLING_SUFFIXES[kind])]
+    return [kind for kind in kinds if not os.path.exists(path + writer.SIBLING_SUFFIXES[kind])]
 
 
 @dataclass(frozen=True)
@@ -196,7 +195,7 @@ def _write_later(job: _Job) -> None:
         return
     write_siblings(job.path, job.data, job.kinds)
     if _identity(job.path) is None:  # removed while we wrote: take its siblings away too
-        for suffix in writer.SIBLING_SUFFIXES:
+        for suffix in writer.SIBLING_SUFFIXES.values():
             with contextlib.suppress(OSError):
                 os.unlink(job.path + suffix)
 

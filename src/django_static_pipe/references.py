@@ -9,26 +9,14 @@ Scanners only find spans; this module resolves what they found, builds it throug
 from __future__ import annotations
 
 import logging
-import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from django.core.exceptions import SuspiciousFileOperation
 
-from . import places
-from .exceptions import MissingAssetWarning
+from .products import Fingerprint, NestedBuilder, warn_missing
 from .sources import Located, resolve
 
 logger = logging.getLogger("django_static_pipe")
-
-#: Builds ``name`` (slim or not) and returns its final URL and the fingerprints it depends on.
-Fingerprint = tuple[str, int, int]
-NestedBuilder = Callable[[str, bool], tuple[str, list[Fingerprint]]]
-
-
-def warn_missing(what: str) -> None:
-    message = f"django-static-pipe: {places.prefix()}{what}"
-    logger.warning(message)
-    warnings.warn(message, MissingAssetWarning, stacklevel=4)
 
 
 def stamped_url(

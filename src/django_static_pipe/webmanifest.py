@@ -16,7 +16,8 @@ from urllib.parse import urljoin
 from django.core.exceptions import SuspiciousFileOperation
 
 from .conf import pipe_settings
-from .references import Fingerprint, NestedBuilder, stamped_url
+from .products import Fingerprint, NestedBuilder
+from .references import stamped_url
 from .sources import Source, locate, static_path
 
 logger = logging.getLogger("django_static_pipe")

@@ -15,7 +15,8 @@ from collections.abc import Iterator
 
 TEMP_PREFIX = ".static-pipe-tmp-"
 FILE_MODE = 0o644
-SIBLING_SUFFIXES = (".gz", ".br")  # what precompress.py may write beside an output
+#: The compressed siblings precompress.py may write beside an output, by encoding.
+SIBLING_SUFFIXES = {"gzip": ".gz", "br": ".br"}
 
 #: Files this process has put in place (outputs, siblings, links): lets a build say it wrote nothing.
 files_written = 0
@@ -109,7 +110,7 @@ def symlink_atomic(target: str, path: str) -> None:
 def output_files(path: str) -> Iterator[str]:
     """An output and every sibling that may sit beside it."""
     yield path
-    for suffix in SIBLING_SUFFIXES:
+    for suffix in SIBLING_SUFFIXES.values():
         yield path + suffix
 
 
