@@ -34,16 +34,22 @@ def _minify_segment(text: str) -> str:
     return _SPACE_RUN.sub(" ", _without_comments(text))
 
 
-def _protected_end(html: str, lower: str, match: re.Match[str]) -> int:
+#: The end tag of each protected element, found case-blind in the text itself (``str.lower`` can
+#: change the length of text outside ASCII, so no lowered copy is searched).
+_PROTECTED_END = {tag: re.compile(rf"</{tag}\b", re.IGNORECASE) for tag in ("pre", "textarea", "script", "style")}
+_CONDITIONAL_END = "<![endif]-->"
+
+
+def _protected_end(html: str, match: re.Match[str]) -> int:
     """Where the protected element starting at ``match`` ends (the end of the text if never)."""
     tag = match.group(1)
     if tag is None:  # a conditional comment
-        end = html.find("<![endif]-->", match.end())
-        return len(html) if end < 0 else end + len("<![endif]-->")
-    close = lower.find("</" + tag.lower(), match.end())
-    if close < 0:
+        end = html.find(_CONDITIONAL_END, match.end())
+        return len(html) if end < 0 else end + len(_CONDITIONAL_END)
+    close = _PROTECTED_END[tag.lower()].search(html, match.end())
+    if close is None:
         return len(html)
-    end = html.find(">", close)
+    end = html.find(">", close.start())
     return len(html) if end < 0 else end + 1
 
 
@@ -52,24 +58,13 @@ def minify_html(html: str) -> str:
 
     One space is kept where there was any, so inline elements keep their separation.
     """
-    lower = html.lower() if html.isascii() else None
     parts: list[str] = []
     position = 0
     while True:
         match = _PROTECTED_START.search(html, position)
         if match is None:
             break
-        if lower is None:  # lower() can change lengths outside ASCII: search the original, case-blind
-            close = (
-                re.compile(r"</" + re.escape(match.group(1) or "") + r"\b", re.IGNORECASE) if match.group(1) else None
-            )
-            if close is not None:
-                found = close.search(html, match.end())
-                end = len(html) if found is None else (html.find(">", found.start()) + 1 or len(html))
-            else:
-                end = _protected_end(html, html, match)
-        else:
-            end = _protected_end(html, lower, match)
+        end = _protected_end(html, match)
         # A comment that opens before the element and closes inside it is left whole to the segment.
         parts.append(_minify_segment(html[position : match.start()]))
         parts.append(html[match.start() : end])

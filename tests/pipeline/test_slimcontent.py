@@ -67,3 +67,20 @@ def test_unknown_format_from_a_variable_fails_at_render(site):
 def test_too_many_arguments(site):
     with pytest.raises(TemplateSyntaxError, match="at most one argument"):
         site.render('{% slimcontent "css" "js" %}x{% endslimcontent %}')
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # The element ends at its own end tag, in any case, with text outside ASCII around it or not.
+        ("<PRE>  a  </prefix>  b  </Pre>  c  ", "<PRE>  a  </prefix>  b  </Pre> c"),
+        ("é  <pre>  a  </prefix>  b  </PRE>  c", "é <pre>  a  </prefix>  b  </PRE> c"),
+        ("<textarea>  İ  </TEXTAREA>  x  ", "<textarea>  İ  </TEXTAREA> x"),
+        ("<style>  a  </style  >  b", "<style>  a  </style  > b"),
+        ("<script>  never closed  ", "<script>  never closed"),
+    ],
+)
+def test_html_protected_elements_end_at_their_own_end_tag(body, expected):
+    from django_static_pipe.minify_html import minify_html
+
+    assert minify_html(body) == expected
