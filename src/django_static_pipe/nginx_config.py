@@ -92,10 +92,15 @@ class NginxOptions:
     notes: tuple[str, ...] = ()
 
 
+#: What no path or value written into the configuration may hold: quotes, backslashes and ``$`` (a
+#: variable even inside quotes), and control characters.
+UNSAFE_PATH_CHARACTERS = re.compile(r'["\\$\x00-\x1f\x7f]')
+
+
 def quoted(value: str) -> str:
     """``value`` as one nginx token. The callers refuse ``"``, ``\\`` and ``$`` (nginx would read a
     variable even inside quotes), so double quotes are enough."""
-    if re.search(r'["\\$\x00-\x1f\x7f]', value):
+    if UNSAFE_PATH_CHARACTERS.search(value):
         raise ValueError(f"{value!r} cannot be written into an nginx configuration")
     return f'"{value}"'
 

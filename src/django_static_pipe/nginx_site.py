@@ -15,15 +15,13 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ImproperlyConfigured
 
 from .conf import pipe_settings
-from .nginx_config import NginxOptions
+from .nginx_config import UNSAFE_PATH_CHARACTERS, NginxOptions
 
 MODULE_FOLDERS = ("/usr/lib/nginx/modules", "/usr/share/nginx/modules", "/usr/lib64/nginx/modules")
 BROTLI_STATIC_MODULE = "ngx_http_brotli_static_module.so"
 BROTLI_FILTER_MODULE = "ngx_http_brotli_filter_module.so"
 #: A URL path nginx reads as written, unquoted, in a location and inside a regex.
 SAFE_URL_PATH = re.compile(r"/(?:[A-Za-z0-9._~+@:-]+/)*")
-#: Characters a path may not hold: nginx reads ``$`` as a variable even inside quotes.
-UNSAFE_PATH_CHARACTERS = re.compile(r'["\\$\x00-\x1f\x7f]')
 
 
 def find_module(name: str) -> str | None:

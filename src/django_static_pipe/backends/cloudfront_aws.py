@@ -72,12 +72,6 @@ def client(config: CloudFrontConfig, service: str, *, threads: int = 1) -> Any:
         return found
 
 
-def forget_clients() -> None:
-    """Drop every client, so the next call makes new ones (what a new process would do)."""
-    with _clients_lock:
-        _clients.clear()
-
-
 def content_type(path: str) -> str:
     guessed, _encoding = mimetypes.guess_type(path, strict=False)
     if guessed is None:
