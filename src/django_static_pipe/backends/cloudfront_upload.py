@@ -41,6 +41,11 @@ class Verdict(enum.Enum):
     UNKNOWN = "unknown"  # nothing S3 said settles it: read the object back
 
 
+def plain_etag(answer: dict[str, Any]) -> str:
+    """An ETag from S3's answer (a HEAD, a PUT or a listing's item) without its quotes, lower case."""
+    return str(answer.get("ETag", "")).strip('"').lower()
+
+
 @dataclass(frozen=True)
 class LocalFile:
     """A file's bytes, read once, with the hashes S3 is compared by (each computed when first asked)."""
@@ -82,7 +87,7 @@ class Stored:
     def from_head(cls, response: dict[str, Any]) -> Stored:
         return cls(
             size=response.get("ContentLength"),
-            etag=str(response.get("ETag", "")).strip('"').lower(),
+            etag=plain_etag(response),
             full=True,
             sha256_metadata=(response.get("Metadata") or {}).get("sha256"),
             checksum_sha256=response.get("ChecksumSHA256"),
@@ -92,7 +97,7 @@ class Stored:
 
     @classmethod
     def from_listing(cls, item: dict[str, Any]) -> Stored:
-        return cls(size=item.get("Size"), etag=str(item.get("ETag", "")).strip('"').lower(), full=False)
+        return cls(size=item.get("Size"), etag=plain_etag(item), full=False)
 
 
 def judge(stored: Stored, local: LocalFile) -> Verdict:
@@ -178,12 +183,18 @@ def list_objects(config: CloudFrontConfig, keys: Collection[str], *, max_pages: 
     return listing
 
 
-def _settle(s3: Any, config: CloudFrontConfig, key: str, stored: Stored, local: LocalFile) -> None:
-    """Return when the object holds ``local``'s bytes; raise :class:`UploadConflictError` when not."""
-    verdict = judge(stored, local)
+def _holds(s3: Any, config: CloudFrontConfig, key: str, stored: Stored | None, local: LocalFile) -> bool:
+    """Does the object (``stored``: S3's answer about it; None: there is none) hold ``local``'s bytes?
+    Read back when the answer cannot tell."""
+    verdict = judge(stored, local) if stored is not None else Verdict.DIFFERENT
     if verdict is Verdict.UNKNOWN:
         verdict = read_back(s3, config.bucket, key, local)
-    if verdict is not Verdict.SAME:
+    return verdict is Verdict.SAME
+
+
+def _settle(s3: Any, config: CloudFrontConfig, key: str, stored: Stored, local: LocalFile) -> None:
+    """Return when the object holds ``local``'s bytes; raise :class:`UploadConflictError` when not."""
+    if not _holds(s3, config, key, stored, local):
         raise UploadConflictError(
             f"s3://{config.bucket}/{key} already holds other bytes than {local.path}; stamped keys are "
             "write-once, so it was left as it is. Delete the object if it is wrong, or change the name."
@@ -236,13 +247,10 @@ def upload_verified(
         _settle(s3, config, key, stored, local)
         return False
     # S3 echoes the checksum it verified; a store that does not has at least an ETag to compare.
-    etag = str(response.get("ETag", "")).strip('"').lower()
+    etag = plain_etag(response)
     if response.get("ChecksumSHA256") == local.sha256_b64 or etag == local.md5:
         return True
-    stored = head(s3, config.bucket, key)  # the answer vouches for neither: look at what is there
-    verdict = judge(stored, local) if stored is not None else Verdict.DIFFERENT
-    if verdict is Verdict.UNKNOWN:
-        verdict = read_back(s3, config.bucket, key, local)
-    if verdict is not Verdict.SAME:
+    # The answer vouches for neither: look at what is there.
+    if not _holds(s3, config, key, head(s3, config.bucket, key), local):
         raise UploadVerificationError(f"s3://{config.bucket}/{key} does not match {filepath} after the upload.")
     return True
