@@ -50,6 +50,11 @@ class Site:
         assert precompress.wait_idle()  # what a render queued for the background is on disk too
         return self.out / url_path.lstrip("/")
 
+    def links_to_source(self, url_path: str) -> bool:
+        """True when the output is its source under another name (a hard link or a symlink), not a copy."""
+        output = self.output(url_path)
+        return output.is_symlink() or output.stat().st_nlink > 1
+
     def produced(self) -> list[str]:
         """Every file under the save folder, as sorted relative paths."""
         assert precompress.wait_idle()

@@ -336,13 +336,29 @@ def assemble(members: Sequence[Source], slim: bool, nested: NestedBuilder) -> Pr
             return script_with_published_map(source, nested)
         if extension == ".map":
             return published_map(source)
-    # A single file passed through as it is: a symlink to the source, or a copy of it. A symlink
-    # follows its source when that changes, so it is not used when the name or an SRI hash promises
-    # the content (content stamps, DJANGO_STATIC_SRI): there a copy keeps the promise.
+    # A single file passed through as it is: a link to the source (writer.link_atomic), or a copy of
+    # it. A link shows later edits made in place, so it is not used when the name or an SRI hash
+    # promises the content (content stamps, DJANGO_STATIC_SRI): there a copy keeps the promise.
     if pipe_settings.use_symlink and pipe_settings.stamp == "mtime" and not pipe_settings.sri:
         return Product(data=None, link_to=source.path, fingerprints=[fingerprint(source.path)])
     data, own = read_source(source)
     return Product(data=data, fingerprints=[own])
+
+
+#: Extensions whose single-file output may differ from the file: references rewritten, a map published.
+_REWRITTEN_EXTENSIONS = frozenset({".css", ".js", ".mjs", ".map", webmanifest.EXTENSION})
+
+
+def passes_through(names: Sequence[str], slim: bool) -> bool:
+    """True when the output of ``names`` is one file as it is (a symlink or a copy: an image, a font).
+
+    Nothing in it is rewritten or nested, so two workers making it at once only do a stat, a read and
+    a link twice: cheaper than the lock file that would keep them apart.
+    """
+    if len(names) != 1:
+        return False
+    extension = split_name(names[0])[1].lower()
+    return extension not in _REWRITTEN_EXTENSIONS and not (slim and minifier_for(extension) is not None)
 
 
 def _rewritten(source: Source, extension: str) -> bool:

@@ -20,7 +20,7 @@ from typing import Any
 from django.core.exceptions import SuspiciousFileOperation
 
 from . import cycles, locks, precompress, writer
-from .assemble import Fingerprint
+from .assemble import Fingerprint, passes_through
 from .built import (
     Bounded,
     Built,
@@ -218,7 +218,11 @@ def _build_checked(key: str, names: Sequence[str], slim: bool, previous: Built |
 def _build_locked(
     key: str, names: Sequence[str], slim: bool, previous: Built | None, manifest: Manifest | None
 ) -> Outcome:
-    with locks.exclusive(f"build:{pipe_settings.save_prefix}:{key}", nested=_nesting.depth > 0):
+    if passes_through(names, slim):  # an image, a font: no lock file for a link (see passes_through)
+        guard: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
+    else:
+        guard = locks.exclusive(f"build:{pipe_settings.save_prefix}:{key}", nested=_nesting.depth > 0)
+    with guard:
         # Another thread or process may have built it while this one waited for the lock.
         done = _built_meanwhile(key, previous, manifest)
         if done is not None:

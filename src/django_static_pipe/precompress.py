@@ -201,7 +201,8 @@ def _write_later(job: _Job) -> None:
 
 
 def write_output(path: str, data: bytes | None, *, link_to: str | None, kinds: Iterable[str]) -> None:
-    """Write an output (``link_to``: a symlink to that source) with its compressed siblings.
+    """Write an output (``link_to``: a link to that source, see :func:`writer.link_atomic`) with its
+    compressed siblings.
 
     Synchronously (the offline build) the siblings come first, so the output is complete with them the
     moment it appears; otherwise the output is written now and its siblings queued for the thread.
@@ -211,7 +212,7 @@ def write_output(path: str, data: bytes | None, *, link_to: str | None, kinds: I
     if siblings and _worker.synchronous:
         write_siblings(path, data, kinds, read_from=link_to)
     if link_to is not None:
-        writer.symlink_atomic(link_to, path)
+        writer.link_atomic(link_to, path)
     else:
         assert data is not None
         writer.write_atomic(path, data)

@@ -5,29 +5,64 @@ from __future__ import annotations
 import gzip
 import os
 import re
+import shutil
 import stat
+import tempfile
+from pathlib import Path
 
 import pytest
 from django.template import TemplateSyntaxError
 
 import django_static_pipe
+from django_static_pipe import writer
 from django_static_pipe.exceptions import MissingAssetWarning
 from tests.conftest import T0
 
 
-def test_staticfile_stamps_an_image_and_symlinks_it(site):
+def test_staticfile_stamps_an_image_and_hard_links_it(site):
     assert site.render('<img src="{% staticfile "/img/bg.png" %}">') == f'<img src="/img/bg.{T0}.png">'
     output = site.output(f"/img/bg.{T0}.png")
-    assert output.is_symlink()
-    assert os.readlink(output) == str(site.root / "img/bg.png")
+    assert not output.is_symlink()
+    assert os.path.samefile(output, site.root / "img/bg.png")  # one file, two names
     assert site.produced() == [f"img/bg.{T0}.png"]  # an image gets no .gz sibling
+
+
+def test_a_hard_linked_output_keeps_its_bytes_when_the_source_is_replaced(site):
+    url = site.render('{% staticfile "/img/bg.png" %}')
+    before = site.output(url).read_bytes()
+    replacement = site.root / "img/bg.png.new"
+    replacement.write_bytes(b"a new picture")
+    os.replace(replacement, site.root / "img/bg.png")  # how editors and deploys save a file
+    assert site.output(url).read_bytes() == before
+
+
+def test_across_filesystems_the_output_is_a_symlink(site, settings):
+    shm = Path("/dev/shm")
+    assert shm.is_dir() and shm.stat().st_dev != site.root.stat().st_dev  # a tmpfs: a hard link cannot reach it
+    out = Path(tempfile.mkdtemp(dir=shm))
+    try:
+        settings.DJANGO_STATIC_SAVE_PREFIX = str(out)
+        url = site.render('{% staticfile "/img/bg.png" %}')
+        output = out / url.lstrip("/")
+        assert output.is_symlink() and os.readlink(output) == str(site.root / "img/bg.png")
+        assert sorted(p.name for p in output.parent.iterdir()) == [output.name]  # no temporary name left
+    finally:
+        shutil.rmtree(out)
+
+
+def test_relinking_onto_the_same_file_leaves_no_temporary_name(site):
+    url = site.render('{% staticfile "/img/bg.png" %}')
+    output = site.output(url)
+    writer.link_atomic(str(site.root / "img/bg.png"), str(output))  # rename(2) onto the same file is a no-op
+    assert sorted(p.name for p in output.parent.iterdir()) == [output.name]
+    assert os.path.samefile(output, site.root / "img/bg.png")
 
 
 def test_staticfile_copies_instead_of_linking_when_symlinks_are_off(site, settings):
     settings.DJANGO_STATIC_USE_SYMLINK = False
     assert site.render('{% staticfile "/js/a.js" %}') == f"/js/a.{T0}.js"
     output = site.output(f"/js/a.{T0}.js")
-    assert not output.is_symlink()
+    assert not site.links_to_source(f"/js/a.{T0}.js")
     assert output.read_bytes() == (site.root / "js/a.js").read_bytes()
     assert stat.S_IMODE(output.stat().st_mode) == 0o644
 
@@ -35,7 +70,7 @@ def test_staticfile_copies_instead_of_linking_when_symlinks_are_off(site, settin
 def test_slimfile_minifies_js_under_a_min_name(site):
     assert site.render('{% slimfile "/js/a.js" %}') == f"/js/a.min.{T0}.js"
     output = site.output(f"/js/a.min.{T0}.js")
-    assert not output.is_symlink()
+    assert not site.links_to_source(f"/js/a.min.{T0}.js")
     assert output.read_text() == "var app=window.app||{};app.a=function(value){return value+1;}"
 
 
@@ -50,8 +85,8 @@ def test_slim_and_plain_outputs_of_one_source_never_share_a_name(site, settings)
     slim = site.render('{% slimfile "/js/a.js" %}')
     assert plain == f"/js/a.{T0}.js" and slim == f"/js/a.min.{T0}.js"
     source_before = (site.root / "js/a.js").read_text()
-    assert "// a.js" in source_before  # the source was not overwritten through the symlink
-    assert site.output(plain).is_symlink() and not site.output(slim).is_symlink()
+    assert "// a.js" in source_before  # the source was not overwritten through the link
+    assert site.links_to_source(plain) and not site.links_to_source(slim)
 
 
 def test_slimfile_of_css_is_minified_and_rewritten(site):
@@ -95,7 +130,7 @@ def test_content_stamp_is_12_hex_of_the_output_hash(site, settings):
 def test_content_stamped_files_are_copies_so_the_name_keeps_its_promise(site, settings):
     settings.DJANGO_STATIC_STAMP = "content"
     url = site.render('{% staticfile "/img/bg.png" %}')
-    assert not site.output(url).is_symlink()
+    assert not site.links_to_source(url)
     site.write("/img/bg.png", b"changed in place")
     assert site.output(url).read_bytes() != b"changed in place"
 
@@ -135,7 +170,7 @@ def test_no_siblings_when_precompress_is_empty(site, settings):
     assert site.produced() == [f"js/a.min.{T0}.js"]
 
 
-def test_symlinked_text_file_still_gets_a_gzip_sibling(site):
+def test_a_linked_text_file_still_gets_a_gzip_sibling(site):
     url = site.render('{% staticfile "/js/a.js" %}')
     assert gzip.decompress(site.output(url + ".gz").read_bytes()) == (site.root / "js/a.js").read_bytes()
 

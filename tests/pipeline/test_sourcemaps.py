@@ -65,7 +65,7 @@ def test_a_scripts_map_is_stamped_beside_it_and_its_sources_still_resolve(site, 
     url = site.render('{% staticfile "/js/app.js" %}')
     assert url == f"/js/app.{T0}.js"
     output = site.output(url)
-    assert not output.is_symlink()  # it changed: a copy
+    assert not site.links_to_source(url)  # it changed: a copy
     assert output.read_text() == APP_JS.replace("=app.js.map", f"=/js/app.js.{T0}.map")
     assert json.loads(site.output(f"/js/app.js.{T0}.map").read_text()) == {
         "version": 3,
@@ -305,7 +305,7 @@ def test_maps_switched_off(site, settings):
     site.write("/css/site.css", SITE_CSS)
     site.write("/js/a1.js", A_JS)
     single = site.render('{% staticfile "/js/app.js" %}')
-    assert site.output(single).is_symlink()  # untouched, as before
+    assert site.links_to_source(single)  # untouched, as before
     css = site.render('{% staticfile "/css/site.css" %}')
     assert site.output(css).read_text() == ".site {\n  color: red;\n}"  # no comment naming a file not published
     bundle = site.render('{% staticfile "/js/a1.js; /js/app.js" %}')
