@@ -10,6 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from django_static_pipe.backends.cloudfront import CloudFrontProxy
+from django_static_pipe.backends.cloudfront_record import SPOT_CHECKS
 from tests import proxies
 from tests.cdn.conftest import DOMAIN
 from tests.conftest import T0
@@ -152,6 +153,11 @@ def test_build_upload_fills_the_cdn(moto_server, tmp_path):
     mark = moto_server.log_mark()
     again = run_manage(EXAMPLE, env, "static_pipe_build", "--upload", "--upload-workers", "3")
     assert "Uploaded 0, already present 10" in again.stdout
+    sent = [r.method for r in moto_server.requests(mark, bucket=bucket)]
+    assert sent == ["HEAD"] * SPOT_CHECKS  # the upload record vouches for every key: a spot check, no listing
+    mark = moto_server.log_mark()
+    rechecked = run_manage(EXAMPLE, env, "static_pipe_build", "--upload", "--recheck")
+    assert "Uploaded 0, already present 10" in rechecked.stdout
     sent = [(r.method, r.target) for r in moto_server.requests(mark, bucket=bucket)]
     assert [method for method, _target in sent] == ["GET"] and "list-type=2" in sent[0][1]  # one listing, no PUT
 
@@ -159,3 +165,8 @@ def test_build_upload_fills_the_cdn(moto_server, tmp_path):
 def test_upload_workers_must_be_at_least_one():
     with pytest.raises(CommandError, match="--upload-workers must be at least 1"):
         call_command("static_pipe_build", "--upload", "--upload-workers", "0", stdout=StringIO())
+
+
+def test_recheck_goes_with_upload():
+    with pytest.raises(CommandError, match="--recheck goes with --upload"):
+        call_command("static_pipe_build", "--recheck", stdout=StringIO())

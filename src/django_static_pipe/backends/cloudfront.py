@@ -211,12 +211,13 @@ class CloudFrontProxy:
         """Upload and verify one file (a path, or a file read already), then hand its CDN URL to the
         SlowMap. True if bytes were sent."""
         sent = upload_verified(config, key, source, listing=listing, threads=threads)
-        self._remember(config, key, config.url(self.domain(config), key))
+        self.remember_verified(config, key, config.url(self.domain(config), key))
         with self._guard:
             self._retry_at.pop(key, None)
         return sent
 
-    def _remember(self, config: CloudFrontConfig, key: str, url: str) -> None:
+    def remember_verified(self, config: CloudFrontConfig, key: str, url: str) -> None:
+        """``key`` holds our bytes (S3 said so, or the upload record did): its CDN URL goes to the SlowMap."""
         with self._guard:
             if len(self._verified) >= VERIFIED_LIMIT:
                 del self._verified[next(iter(self._verified))]
@@ -248,10 +249,13 @@ class CloudFrontProxy:
 
     # -- the offline build -----------------------------------------------------------------------------
 
-    def upload_all(self, files: Iterable[tuple[str, str]], *, workers: int = UPLOAD_WORKERS) -> UploadReport:
+    def upload_all(
+        self, files: Iterable[tuple[str, str]], *, workers: int = UPLOAD_WORKERS, recheck: bool = False
+    ) -> UploadReport:
         """Upload every ``(uri, filepath)`` now and wait for each to be verified, so a deploy can fill
-        the CDN before traffic arrives (see :mod:`.cloudfront_deploy`)."""
-        return deploy.upload_all(self, files, workers=workers)
+        the CDN before traffic arrives (see :mod:`.cloudfront_deploy`); ``recheck`` asks S3 about every
+        key, whatever the upload record says."""
+        return deploy.upload_all(self, files, workers=workers, recheck=recheck)
 
     def is_verified(self, config: CloudFrontConfig, key: str) -> bool:
         """True when this process has verified ``key`` already (it is never sent to S3 again)."""

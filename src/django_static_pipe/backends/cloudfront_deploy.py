@@ -1,13 +1,16 @@
 """Filling the CDN at deploy time (``static_pipe_build --upload``): every output, verified, at once.
 
-One ListObjectsV2 pass over the keys' common prefix tells what is there already, so an unchanged
-deploy sends no bytes and asks no HEAD; it runs while the upload threads read and hash the files. Only
-what is missing is put, by ``workers`` threads on one client with a pooled connection for each.
+A key the upload record (:mod:`.cloudfront_record`) vouches for is present without a request, after
+a spot check of a few of them. For the others, one ListObjectsV2 pass over their common prefix tells
+what is there already, so an unchanged deploy sends no bytes and asks no HEAD; it runs while the upload
+threads read and hash the files. Only what is missing is put, by ``workers`` threads on one client
+with a pooled connection for each.
 """
 
 from __future__ import annotations
 
 import logging
+import random
 import threading
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -16,7 +19,8 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from .cloudfront_config import CloudFrontConfig
-from .cloudfront_upload import Listing, LocalFile, list_objects
+from .cloudfront_record import SPOT_CHECKS, Signature, UploadRecord
+from .cloudfront_upload import Listing, LocalFile, list_objects, object_holds
 
 if TYPE_CHECKING:
     from .cloudfront import CloudFrontProxy
@@ -34,14 +38,20 @@ class UploadReport:
     failed: dict[str, str] = field(default_factory=dict)
 
 
-def upload_all(proxy: CloudFrontProxy, files: Iterable[tuple[str, str]], *, workers: int) -> UploadReport:
+def upload_all(
+    proxy: CloudFrontProxy, files: Iterable[tuple[str, str]], *, workers: int, recheck: bool = False
+) -> UploadReport:
     """Upload every ``(uri, filepath)`` and wait for each to be verified.
 
-    :class:`ImproperlyConfigured` when the settings block is wrong; a file that fails is in ``failed``.
+    A key the upload record vouches for (its file unchanged since an earlier deploy verified it) is
+    present without a request, unless ``recheck``. :class:`ImproperlyConfigured` when the settings
+    block is wrong; a file that fails is in ``failed``.
     """
     config = proxy.config()
     report = UploadReport()
+    record = UploadRecord.load(config)
     jobs: dict[str, str] = {}
+    vouched: dict[str, tuple[str, str]] = {}  # key -> (filepath, CDN URL)
     for uri, filepath in files:
         try:
             key = config.object_key(urlsplit(uri).path)
@@ -52,14 +62,23 @@ def upload_all(proxy: CloudFrontProxy, files: Iterable[tuple[str, str]], *, work
             report.skipped.append(key)
         elif proxy.is_verified(config, key):
             report.present.append(key)
+        elif record is not None and not recheck and (url := record.vouches(key, filepath)) is not None:
+            vouched.setdefault(key, (filepath, url))
         else:
             jobs.setdefault(key, filepath)
+    stale = bool(vouched) and not _spot_check(config, vouched, workers)
+    if stale:
+        jobs.update({key: filepath for key, (filepath, _url) in vouched.items()})
+        vouched = {}
+    for key, (_filepath, url) in vouched.items():
+        proxy.remember_verified(config, key, url)
+        report.present.append(key)
     if not jobs:
         return report
     proxy.domain(config)  # once, before the threads: a missing distribution fails here, not per file
     todo = iter(list(jobs.items()))
     guard = threading.Lock()
-    results: list[tuple[str, bool | BaseException]] = []
+    results: list[tuple[str, bool | BaseException, Signature | None]] = []
 
     def work() -> None:
         """One of ``workers`` threads: take the next file until none is left (no task per file)."""
@@ -69,8 +88,10 @@ def upload_all(proxy: CloudFrontProxy, files: Iterable[tuple[str, str]], *, work
             if job is None:
                 return
             key, filepath = job
+            signature = None
             try:
                 local = LocalFile.read(filepath)
+                signature = local.signature
                 if not listed.done():
                     local.md5  # noqa: B018 - what a listed ETag is compared with, hashed while waiting anyway
                 outcome: bool | BaseException = proxy.upload(
@@ -79,19 +100,55 @@ def upload_all(proxy: CloudFrontProxy, files: Iterable[tuple[str, str]], *, work
             except Exception as exc:
                 outcome = exc
             with guard:
-                results.append((key, outcome))
+                results.append((key, outcome, signature))
 
     with ThreadPoolExecutor(max_workers=workers + 1) as pool:
         listed = pool.submit(_list, config, jobs, workers)  # one thread lists while the others hash
         threads = [pool.submit(work) for _ in range(workers)]
     for thread in threads:
         thread.result()  # a bug in work() surfaces here rather than as a file silently left out
-    for key, result in sorted(results, key=lambda item: item[0]):
+    verified: dict[str, tuple[Signature, str]] = {}
+    for key, result, signature in sorted(results, key=lambda item: item[0]):
         if isinstance(result, BaseException):
             report.failed[key] = str(result)
-        else:
-            (report.uploaded if result else report.present).append(key)
+            continue
+        (report.uploaded if result else report.present).append(key)
+        if signature is not None:
+            verified[key] = (signature, config.url(proxy.domain(config), key))
+    if record is not None:
+        _keep(record, verified, forget=report.failed, drop=stale or recheck)
     return report
+
+
+def _spot_check(config: CloudFrontConfig, vouched: dict[str, tuple[str, str]], workers: int) -> bool:
+    """True when a few of the keys the record vouches for still hold their files' bytes in S3."""
+    sample = random.sample(sorted(vouched), min(SPOT_CHECKS, len(vouched)))
+    for key in sample:
+        try:
+            holds = object_holds(config, key, LocalFile.read(vouched[key][0]), threads=workers)
+        except Exception as exc:  # S3 unreachable: the full check reports it key by key
+            logger.warning("django-static-pipe: could not check s3://%s/%s (%s).", config.bucket, key, exc)
+            return False
+        if not holds:
+            logger.warning(
+                "django-static-pipe: s3://%s/%s is gone or changed since the upload record vouched for it; "
+                "the record is dropped and every key checked.",
+                config.bucket,
+                key,
+            )
+            return False
+    return True
+
+
+def _keep(
+    record: UploadRecord, verified: dict[str, tuple[Signature, str]], *, forget: Iterable[str], drop: bool
+) -> None:
+    """Write what this deploy verified into the record; a record that cannot be written only costs the
+    next deploy a listing."""
+    try:
+        record.save(verified, forget=list(forget), drop=drop)
+    except OSError as exc:
+        logger.warning("django-static-pipe: could not write the upload record %s (%s).", record.path, exc)
 
 
 def _list(config: CloudFrontConfig, keys: dict[str, str], workers: int) -> Listing | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import enum
 import hashlib
+import os
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from ..exceptions import StaticPipeError
 from . import cloudfront_aws as aws
 from .cloudfront_aws import ClientError
 from .cloudfront_config import CloudFrontConfig
+from .cloudfront_record import Signature, signature_of
 
 READ_BACK_CHUNK = 1 << 20
 _MD5 = re.compile(r"[0-9a-f]{32}")
@@ -52,11 +54,12 @@ class LocalFile:
 
     path: str
     data: bytes
+    signature: Signature | None = None  # of the file as it was read: what the upload record keeps
 
     @classmethod
     def read(cls, path: str) -> LocalFile:
         with open(path, "rb") as handle:
-            return cls(path, handle.read())
+            return cls(path, handle.read(), signature_of(os.fstat(handle.fileno())))
 
     @cached_property
     def md5(self) -> str:
@@ -190,6 +193,12 @@ def _holds(s3: Any, config: CloudFrontConfig, key: str, stored: Stored | None, l
     if verdict is Verdict.UNKNOWN:
         verdict = read_back(s3, config.bucket, key, local)
     return verdict is Verdict.SAME
+
+
+def object_holds(config: CloudFrontConfig, key: str, local: LocalFile, *, threads: int = 1) -> bool:
+    """Does ``key`` exist and hold ``local``'s bytes? (A HEAD; the object is read back if that cannot tell.)"""
+    s3 = aws.client(config, "s3", threads=threads)
+    return _holds(s3, config, key, head(s3, config.bucket, key), local)
 
 
 def _settle(s3: Any, config: CloudFrontConfig, key: str, stored: Stored, local: LocalFile) -> None:

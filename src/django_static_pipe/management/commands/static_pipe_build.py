@@ -40,6 +40,11 @@ class Command(BaseCommand):
             metavar="N",
             help="with --upload: upload N files at a time (default: the proxy's own, 8 for CloudFront)",
         )
+        parser.add_argument(
+            "--recheck",
+            action="store_true",
+            help="with --upload: ask the CDN about every file, whatever earlier deploys recorded as uploaded",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.verbosity = options["verbosity"]
@@ -51,6 +56,8 @@ class Command(BaseCommand):
             return
         if options["upload_workers"] is not None and options["upload_workers"] < 1:
             raise CommandError("--upload-workers must be at least 1.")
+        if options["recheck"] and not options["upload"]:
+            raise CommandError("--recheck goes with --upload.")
         if not pipe_settings.enabled:
             raise CommandError("DJANGO_STATIC is False: set it to True in the settings you deploy with, then build.")
         manifest_path = pipe_settings.manifest_path
@@ -71,7 +78,7 @@ class Command(BaseCommand):
         if not pipe_settings.use_manifest_file:
             self._say("note: renders read this manifest only with DJANGO_STATIC_USE_MANIFEST_FILE = True.", level=1)
         if options["upload"]:
-            self._upload(result, options["upload_workers"])
+            self._upload(result, options["upload_workers"], recheck=options["recheck"])
 
     # -- output --------------------------------------------------------------------------------------
 
@@ -110,7 +117,7 @@ class Command(BaseCommand):
             raise CommandError(f"{len(problems)} problem(s):\n  " + "\n  ".join(problems))
         self._say(f"All {len(found.uses)} assets named in {found.templates} templates exist.")
 
-    def _upload(self, result: offline.BuildResult, workers: int | None) -> None:
+    def _upload(self, result: offline.BuildResult, workers: int | None, *, recheck: bool) -> None:
         from ...proxy import load_proxy
 
         dotted_path = pipe_settings.file_proxy
@@ -121,8 +128,10 @@ class Command(BaseCommand):
                 f"DJANGO_STATIC_FILE_PROXY = {dotted_path!r} cannot upload ahead of time (no upload_all)."
             )
         files = [(local_url_for(b.url_path), b.filepath) for b in result.entries.values() if b.filepath]
+        # Only what was asked for is passed on: a proxy of the project's own may take neither keyword.
+        options = {**({"workers": workers} if workers is not None else {}), **({"recheck": True} if recheck else {})}
         try:
-            report = upload_all(files) if workers is None else upload_all(files, workers=workers)
+            report = upload_all(files, **options)
         except ImproperlyConfigured as exc:
             raise CommandError(f"Nothing was uploaded: {exc}") from exc
         self._say(

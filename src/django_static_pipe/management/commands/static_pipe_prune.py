@@ -68,6 +68,7 @@ class Command(BaseCommand):
 
         from ...backends import cloudfront_aws as aws
         from ...backends.cloudfront_config import parse
+        from ...backends.cloudfront_record import forget_keys
 
         config = parse(pipe_settings.cloudfront)
         protected = {config.object_key(urlsplit(local_url_for(path)).path) for path in url_paths}
@@ -78,4 +79,5 @@ class Command(BaseCommand):
             self.stdout.write(f"{len(doomed)} objects would be deleted (dry run; add --delete to delete them).")
             return
         deleted = aws.delete_keys(config, doomed)
+        forget_keys(config, doomed)  # no later deploy may take a deleted key as present
         self.stdout.write(f"Deleted {deleted} objects from s3://{config.bucket}.")

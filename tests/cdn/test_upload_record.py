@@ -1,0 +1,144 @@
+"""The upload record: a deploy with nothing new asks S3 only a spot check, and never trusts a record
+that the bucket, the files or a prune have made untrue."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+
+import pytest
+
+from django_static_pipe.backends import cloudfront_record
+from django_static_pipe.backends.cloudfront import CloudFrontProxy
+from django_static_pipe.backends.cloudfront_config import parse
+from django_static_pipe.backends.cloudfront_record import SPOT_CHECKS, record_path
+from tests.cdn.conftest import DOMAIN
+from tests.cdn.test_requests import NAMES, build, methods
+from tests.conftest import T0
+
+pytestmark = pytest.mark.moto
+
+KEYS = sorted(
+    "assets/" + (name.rsplit(".", 1)[0] + f".{T0}." + name.rsplit(".", 1)[1]).lstrip("/") for name in NAMES
+)
+
+
+def deploy(cdn, files, **options):
+    """One deploy in a new process: a new proxy, nothing remembered but what is on disk."""
+    mark = cdn.mark()
+    report = CloudFrontProxy(clock=cdn.clock).upload_all(files, **options)
+    return report, methods(cdn.requests(mark))
+
+
+def stored_record(settings, cdn) -> dict:
+    path = record_path(parse(settings.DJANGO_STATIC_CLOUDFRONT))
+    assert path is not None and os.path.basename(path).startswith(".")  # a dot-file: never served
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def test_a_deploy_with_nothing_new_asks_only_the_spot_checks(site, cdn, settings):
+    files = build(site, settings)
+    first, asked = deploy(cdn, files)
+    assert (sorted(first.uploaded), asked) == (KEYS, {"LIST": 1, "PUT": len(KEYS)})
+    record = stored_record(settings, cdn)
+    assert record["bucket"] == cdn.bucket and sorted(record["keys"]) == KEYS
+    assert {entry[3] for entry in record["keys"].values()} == {f"https://{DOMAIN}/{key}" for key in KEYS}
+    again, asked = deploy(cdn, files)
+    assert (again.uploaded, sorted(again.present), again.failed) == ([], KEYS, {})
+    assert asked == {"HEAD": SPOT_CHECKS}
+
+
+def test_the_record_hands_the_cdn_urls_to_the_slowmap(site, cdn, settings):
+    files = build(site, settings)
+    deploy(cdn, files)
+    proxy = CloudFrontProxy(clock=cdn.clock)
+    proxy.upload_all(files)
+    config = proxy.config()
+    slowmap = proxy.slowmap(config)
+    assert all(slowmap.is_set(key) for key in KEYS)
+    cdn.clock.advance(config.propagation_seconds)
+    assert slowmap.get(KEYS[0]) == f"https://{DOMAIN}/{KEYS[0]}"
+
+
+def test_a_file_that_is_not_the_one_verified_is_looked_up_again(site, cdn, settings):
+    files = build(site, settings)
+    deploy(cdn, files)
+    rebuilt = files[0][1]  # the same bytes written again (a new file): the record cannot vouch for it
+    shutil.copyfile(rebuilt, rebuilt + ".new")
+    os.replace(rebuilt + ".new", rebuilt)
+    report, asked = deploy(cdn, files)
+    assert (report.uploaded, len(report.present), report.failed) == ([], len(KEYS), {})
+    assert asked == {"HEAD": SPOT_CHECKS, "LIST": 1}  # the listing says it is there: nothing sent
+
+
+def test_an_emptied_bucket_is_noticed_and_filled_again(site, cdn, settings, caplog):
+    files = build(site, settings)
+    deploy(cdn, files)
+    for key in cdn.keys():
+        cdn.s3.delete_object(Bucket=cdn.bucket, Key=key)
+    with caplog.at_level(logging.WARNING, logger="django_static_pipe"):
+        report, asked = deploy(cdn, files)
+    assert sorted(report.uploaded) == KEYS and cdn.keys() == KEYS
+    assert asked == {"HEAD": 1, "LIST": 1, "PUT": len(KEYS)}  # the first spot check failed: the rest is as new
+    assert "is gone or changed since the upload record vouched for it" in caplog.text
+
+
+def test_other_bytes_under_a_vouched_key_are_noticed(site, cdn, settings, caplog):
+    files = build(site, settings)
+    deploy(cdn, files)
+    for key in KEYS:  # every object replaced behind our back (a bucket restored from elsewhere)
+        cdn.s3.put_object(Bucket=cdn.bucket, Key=key, Body=b"not ours")
+    with caplog.at_level(logging.WARNING, logger="django_static_pipe"):
+        report, _asked = deploy(cdn, files)
+    assert sorted(report.failed) == KEYS and "already holds other bytes" in report.failed[KEYS[0]]
+    assert "is gone or changed" in caplog.text
+    assert stored_record(settings, cdn)["keys"] == {}  # dropped, and nothing in it vouched for again
+
+
+def test_recheck_asks_about_every_key_and_rewrites_the_record(site, cdn, settings):
+    files = build(site, settings)
+    deploy(cdn, files)
+    report, asked = deploy(cdn, files, recheck=True)
+    assert (report.uploaded, len(report.present)) == ([], len(KEYS))
+    assert asked == {"LIST": 1}
+    assert sorted(stored_record(settings, cdn)["keys"]) == KEYS
+
+
+def test_keys_deleted_by_prune_are_forgotten(site, cdn, settings):
+    files = build(site, settings)
+    deploy(cdn, files)
+    gone = KEYS[:2]
+    cdn.s3.delete_objects(Bucket=cdn.bucket, Delete={"Objects": [{"Key": key} for key in gone]})
+    cloudfront_record.forget_keys(parse(settings.DJANGO_STATIC_CLOUDFRONT), gone)  # what static_pipe_prune does
+    assert sorted(stored_record(settings, cdn)["keys"]) == KEYS[2:]
+    report, asked = deploy(cdn, files)
+    assert sorted(report.uploaded) == gone
+    assert asked == {"HEAD": SPOT_CHECKS, "LIST": 1, "PUT": 2}
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [b"", b"{not json", b'{"version": 1, "bucket": "another", "keys": {}}', b'{"version": 1, "keys": {"a": 3}}'],
+)
+def test_a_damaged_or_foreign_record_is_ignored_and_replaced(site, cdn, settings, caplog, damage):
+    files = build(site, settings)
+    deploy(cdn, files)
+    path = record_path(parse(settings.DJANGO_STATIC_CLOUDFRONT))
+    assert path is not None
+    with open(path, "wb") as handle:
+        handle.write(damage)
+    with caplog.at_level(logging.WARNING, logger="django_static_pipe"):
+        report, asked = deploy(cdn, files)
+    assert (report.uploaded, len(report.present), asked) == ([], len(KEYS), {"LIST": 1})
+    assert "upload record" in caplog.text
+    assert sorted(stored_record(settings, cdn)["keys"]) == KEYS
+
+
+def test_another_bucket_or_cdn_has_a_record_of_its_own(site, cdn, settings):
+    block = parse(settings.DJANGO_STATIC_CLOUDFRONT)
+    other_domain = parse({**settings.DJANGO_STATIC_CLOUDFRONT, "DOMAIN": "other.cloudfront.test"})
+    other_bucket = parse({**settings.DJANGO_STATIC_CLOUDFRONT, "BUCKET": "another-bucket"})
+    assert len({record_path(block), record_path(other_domain), record_path(other_bucket)}) == 3
