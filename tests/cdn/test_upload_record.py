@@ -20,9 +20,7 @@ from tests.conftest import T0
 
 pytestmark = pytest.mark.moto
 
-KEYS = sorted(
-    "assets/" + (name.rsplit(".", 1)[0] + f".{T0}." + name.rsplit(".", 1)[1]).lstrip("/") for name in NAMES
-)
+KEYS = sorted("assets/" + (name.rsplit(".", 1)[0] + f".{T0}." + name.rsplit(".", 1)[1]).lstrip("/") for name in NAMES)
 
 
 def deploy(cdn, files, **options):
@@ -77,8 +75,8 @@ def test_a_file_that_is_not_the_one_verified_is_looked_up_again(site, cdn, setti
 def test_an_emptied_bucket_is_noticed_and_filled_again(site, cdn, settings, caplog):
     files = build(site, settings)
     deploy(cdn, files)
-    for key in cdn.keys():
-        cdn.s3.delete_object(Bucket=cdn.bucket, Key=key)
+    stored = cdn.keys()  # (a method of the fixture, not a dict)
+    cdn.s3.delete_objects(Bucket=cdn.bucket, Delete={"Objects": [{"Key": key} for key in stored]})
     with caplog.at_level(logging.WARNING, logger="django_static_pipe"):
         report, asked = deploy(cdn, files)
     assert sorted(report.uploaded) == KEYS and cdn.keys() == KEYS
