@@ -13,7 +13,7 @@ import pytest
 from django.template import Context, Template
 
 from devservers.moto import isolate_aws_environment
-from django_static_pipe import html, pipeline, precompress
+from django_static_pipe import html, locks, pipeline, precompress
 
 # boto3 in this process (and any child) sees fake credentials and never the user's own AWS config.
 isolate_aws_environment()
@@ -56,9 +56,13 @@ class Site:
         return output.is_symlink() or output.stat().st_nlink > 1
 
     def produced(self) -> list[str]:
-        """Every file under the save folder, as sorted relative paths."""
+        """Every file under the save folder, as sorted relative paths (the lock folder's aside)."""
         assert precompress.wait_idle()
-        return sorted(str(p.relative_to(self.out)) for p in self.out.rglob("*") if p.is_file() or p.is_symlink())
+        return sorted(
+            str(p.relative_to(self.out))
+            for p in self.out.rglob("*")
+            if (p.is_file() or p.is_symlink()) and locks.LOCK_FOLDER_NAME not in p.parts
+        )
 
 
 def copy_assets(target: Path, mtime: int = T0) -> Path:

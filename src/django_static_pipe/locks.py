@@ -1,9 +1,12 @@
 """Locks that hold across threads and processes, so many workers starting cold build a file once.
 
-Lock files live in ``.static-pipe-locks/`` inside the save folder (``DJANGO_STATIC_SAVE_PREFIX``),
-which belongs to the site; without a save folder, in ``$TMPDIR/django-static-pipe-locks-<uid>``, used
-only when it is a real folder owned by this user that nobody else can write to. A lock file is removed
-when its lock is released, so names from requests leave nothing behind.
+Locks live in ``.static-pipe-locks/`` inside the save folder (``DJANGO_STATIC_SAVE_PREFIX``), which
+belongs to the site; without a save folder, in ``$TMPDIR/django-static-pipe-locks-<uid>``, used only
+when it is a real folder owned by this user that nobody else can write to. On Linux a lock is one byte
+of the folder's one ``slots`` file, at an offset taken from the lock's name (an open file description
+lock): taking it creates no file, where a new file costs about as much as writing a small output. Where
+those locks do not exist, a lock is a file of its own, removed when the lock is released. Either way,
+names from requests leave nothing behind.
 """
 
 from __future__ import annotations
@@ -15,10 +18,11 @@ import hashlib
 import logging
 import os
 import stat
+import struct
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from .conf import pipe_settings
 from .exceptions import StaticPipeError
@@ -33,6 +37,9 @@ LOCK_TIMEOUT_SECONDS = 60.0
 # it only costs the work twice.
 NESTED_LOCK_TIMEOUT_SECONDS = 5.0
 LOCK_FOLDER_NAME = ".static-pipe-locks"
+SLOTS_FILE = "slots"
+#: Linux's open file description locks (None elsewhere: a lock file per name then).
+_OFD_SETLK: int | None = getattr(fcntl, "F_OFD_SETLK", None)
 
 _thread_locks: dict[str, threading.Lock] = {}
 _thread_locks_guard = threading.Lock()
@@ -107,8 +114,10 @@ def exclusive(name: str, timeout: float = LOCK_TIMEOUT_SECONDS, *, nested: bool 
             return
         raise TimeoutError(f"django-static-pipe: waited {timeout:.0f}s for the lock on {name!r}")
     try:
-        path = os.path.join(lock_folder(), digest + ".lock")
-        fd = _lock_file(path, name, timeout, nested=nested)
+        slot = _OFD_SETLK is not None
+        path = os.path.join(lock_folder(), SLOTS_FILE if slot else digest + ".lock")
+        take = _slot_taker(digest) if slot else _flock
+        fd = _lock_file(path, name, timeout, take, nested=nested)
         if fd is None:  # nested, and another process kept it too long
             yield
             return
@@ -117,17 +126,19 @@ def exclusive(name: str, timeout: float = LOCK_TIMEOUT_SECONDS, *, nested: bool 
             yield
         finally:
             _held.names.discard(digest)
-            # Removed while still held: whoever opened this file meanwhile finds it gone after they get
-            # the lock and tries again with a new one (see _lock_file).
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(path)
-            os.close(fd)  # closing releases the flock
+            if not slot:
+                # Removed while still held: whoever opened this file meanwhile finds it gone after they
+                # get the lock and tries again with a new one (see _lock_file).
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(path)
+            os.close(fd)  # closing releases the lock
     finally:
         thread_lock.release()
 
 
-def _lock_file(path: str, name: str, timeout: float, *, nested: bool) -> int | None:
-    """An open, locked lock file at ``path`` that is still the file at ``path``; None on a nested timeout."""
+def _lock_file(path: str, name: str, timeout: float, take: Callable[[int, float], bool], *, nested: bool) -> int | None:
+    """An open lock file at ``path``, locked by ``take``, that is still the file at ``path``; None on a
+    nested timeout."""
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -139,7 +150,7 @@ def _lock_file(path: str, name: str, timeout: float, *, nested: bool) -> int | N
             _verified(folder)
             fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
         try:
-            if not _flock(fd, deadline):
+            if not take(fd, deadline):
                 os.close(fd)
                 if nested:
                     logger.info("django-static-pipe: went on without the lock on %r after %.0fs", name, timeout)
@@ -160,9 +171,29 @@ def _lock_file(path: str, name: str, timeout: float, *, nested: bool) -> int | N
 
 
 def _flock(fd: int, deadline: float) -> bool:
+    """Lock the whole file (the per-name lock file), waiting until ``deadline``."""
+    return _poll(lambda: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB), deadline)
+
+
+def _slot_taker(digest: str) -> Callable[[int, float], bool]:
+    """Lock the byte of the slots file at the offset the name's digest gives (60 bits: two names meet
+    on one byte practically never, and if they did, one would only wait for the other)."""
+    # struct flock: l_type, l_whence, l_start, l_len, l_pid (0 for these locks), in the C layout.
+    request = struct.pack("hhqqi4x", fcntl.F_WRLCK, os.SEEK_SET, int(digest[:15], 16), 1, 0)
+    assert _OFD_SETLK is not None
+    command = _OFD_SETLK
+
+    def take(fd: int, deadline: float) -> bool:
+        return _poll(lambda: fcntl.fcntl(fd, command, request), deadline)
+
+    return take
+
+
+def _poll(attempt: Callable[[], object], deadline: float) -> bool:
+    """Try a non-blocking lock until it is granted (True) or ``deadline`` passes (False)."""
     while True:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            attempt()
             return True
         except OSError as exc:
             if exc.errno not in (errno.EAGAIN, errno.EACCES):

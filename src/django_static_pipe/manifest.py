@@ -64,9 +64,11 @@ class Manifest:
             self._entries = self._read_file()
             self._signature = signature
 
-    def get(self, key: str) -> Entry | None:
+    def get(self, key: str, *, refresh: bool = True) -> Entry | None:
+        """The entry for ``key``; when this process has none, the file is re-read if it changed
+        (unless ``refresh`` is False)."""
         entry = self._entries.get(key)
-        if entry is None:
+        if entry is None and refresh:
             self.refresh()
             entry = self._entries.get(key)
         return entry

@@ -148,7 +148,9 @@ def build(names: Sequence[str], slim: bool) -> Outcome:
 
 
 def _from_manifest(key: str, manifest: Manifest) -> Built | None:
-    entry = manifest.get(key)
+    # A nested build (an image in CSS) takes the manifest as its outermost build read it: another
+    # process's entry written since then costs at most the same file made again, not a stat per image.
+    entry = manifest.get(key, refresh=_nesting.depth == 0)
     return from_entry(key, entry, manifest) if entry is not None else None
 
 

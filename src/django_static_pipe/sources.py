@@ -200,26 +200,52 @@ class _Linked(Exception):
 
 def _walk(real_root: str, relative: str) -> str | None:
     """The file's path if every component below the root is a plain folder or file (one ``lstat``
-    each, where ``realpath`` would take one per component of the whole path); None if missing."""
+    each, where ``realpath`` would take one per component of the whole path); None if missing.
+
+    Within one build a folder found plain is not looked at again (the images a stylesheet names
+    mostly share one).
+    """
+    folder, _slash, filename = relative.rpartition("/")
     path = real_root
-    parts = relative.split("/")
-    for index, part in enumerate(parts):
+    if folder:
+        path = os.path.join(real_root, folder)
+        plain = _remembered.plain_folders
+        if plain is None or path not in plain:
+            if not _plain_folders(real_root, folder):
+                return None
+            if plain is not None:
+                plain.add(path)
+    path = os.path.join(path, filename)
+    try:
+        mode = os.lstat(path).st_mode
+    except (OSError, ValueError):
+        return None
+    if stat.S_ISLNK(mode):
+        raise _Linked
+    return path if stat.S_ISREG(mode) else None
+
+
+def _plain_folders(real_root: str, folder: str) -> bool:
+    """True when every component of ``folder`` below the root is a folder (a symlink raises _Linked)."""
+    path = real_root
+    for part in folder.split("/"):
         path = os.path.join(path, part)
         try:
             mode = os.lstat(path).st_mode
         except (OSError, ValueError):
-            return None
+            return False
         if stat.S_ISLNK(mode):
             raise _Linked
-        if index < len(parts) - 1 and not stat.S_ISDIR(mode):
-            return None
-    return path if stat.S_ISREG(mode) else None
+        if not stat.S_ISDIR(mode):
+            return False
+    return True
 
 
 class _Remembered(threading.local):
     def __init__(self) -> None:
         self.found: dict[str, Source | None] | None = None
         self.contents: dict[str, tuple[bytes, tuple[str, int, int]]] = {}
+        self.plain_folders: set[str] | None = None
 
 
 def remembered_contents() -> dict[str, tuple[bytes, tuple[str, int, int]]] | None:
@@ -237,11 +263,13 @@ def remembering() -> Iterator[None]:
         yield
         return
     _remembered.found = {}
+    _remembered.plain_folders = set()
     try:
         yield
     finally:
         _remembered.found = None
         _remembered.contents = {}
+        _remembered.plain_folders = None
 
 
 def resolve(name: str) -> Source | None:

@@ -92,12 +92,20 @@ def test_a_world_writable_lock_folder_of_ours_is_refused_too(site, settings, own
         render('{% staticfile "/js/a.js" %}')
 
 
-def test_with_a_save_folder_locks_live_inside_it_and_are_removed(site, own_tmp):
+def test_with_a_save_folder_locks_live_inside_it_and_leave_nothing_per_name(site, own_tmp):
     assert render('{% slimall %}<script src="/js/a.js"></script>{% endslimall %}').startswith("<script")
+    assert render('{% slimfile "/js/b.js" %}{% slimfile "/css/layout.css" %}').startswith("/js/")
     folder = site.out / locks.LOCK_FOLDER_NAME
     assert folder.is_dir() and oct(folder.stat().st_mode & 0o777) == "0o700"
-    assert list(folder.iterdir()) == []  # every lock file removed after use
+    # One file of byte locks, whatever the names; every per-name lock file (without them) is removed.
+    assert [(p.name, oct(p.stat().st_mode & 0o777)) for p in folder.iterdir()] == [(locks.SLOTS_FILE, "0o600")]
     assert not list(own_tmp.iterdir())  # nothing in the shared temporary folder
+
+
+def test_without_byte_locks_each_lock_file_is_removed(site, own_tmp, monkeypatch):
+    monkeypatch.setattr(locks, "_OFD_SETLK", None)  # as on a system without open file description locks
+    assert render('{% slimall %}<script src="/js/a.js"></script>{% endslimall %}').startswith("<script")
+    assert list((site.out / locks.LOCK_FOLDER_NAME).iterdir()) == []
 
 
 # -- 4. names from requests never grow state without bound --------------------------------------------
