@@ -240,3 +240,17 @@ def test_the_python_api_matches_the_tags(site):
 def test_tag_misuse_names_the_tag_and_its_forms(site, source):
     with pytest.raises(TemplateSyntaxError, match=r"'(staticfile|slimfile|staticall)'"):
         site.render(source)
+
+
+def test_a_source_is_read_whole_however_its_size_was_guessed(tmp_path):
+    from django_static_pipe.products import _read_all
+
+    data = os.urandom(200_000)
+    path = tmp_path / "grown.bin"
+    path.write_bytes(data)
+    for expected, most, wanted in [(10, 10**6, data), (200_001, 10**6, data), (10, 150_001, data[:150_001])]:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            assert _read_all(fd, expected, most) == wanted  # a file that grew past its fstat is still read whole
+        finally:
+            os.close(fd)
