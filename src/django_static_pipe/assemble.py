@@ -284,7 +284,8 @@ def assemble_text(members: Sequence[Source], extension: str, slim: bool, nested:
         data, own = read_source(source)
         fingerprints.append(own)
         decoded = charsets.decode_script(data)
-        text = decoded.text
+        text, raw, bom = decoded.text, decoded.raw, decoded.declared_by == "bom" and not decoded.raw
+        del decoded  # ``text`` is then the text's only holder: each rewrite below frees the one before
         if script:
             text = rewrite_module_specifiers(text, source, slim, nested, fingerprints)
         elif extension == webmanifest.EXTENSION:
@@ -298,11 +299,10 @@ def assemble_text(members: Sequence[Source], extension: str, slim: bool, nested:
             own_map = member_map(source.name, comment.url, fingerprints) if maps else None
             text = text[: comment.start] + text[comment.end :]
         if minified:
-            text = minify(extension, text, source.name, raw=decoded.raw)
+            text = minify(extension, text, source.name, raw=raw)
         url = source_url(source.name)
         origins = linemap.lines_of(url, text) if maps else []
-        bom = decoded.declared_by == "bom" and not decoded.raw
-        parts.append(Part(source.name, text, decoded.raw, origins, {url: text} if maps else {}, own_map, bom))
+        parts.append(Part(source.name, text, raw, origins, {url: text} if maps else {}, own_map, bom))
     # A byte order mark made browsers read that member as UTF-8 whatever the page's encoding: so must
     # the joined file, when it is not all ASCII.
     raw = any(part.raw for part in parts)

@@ -84,6 +84,7 @@ def minify(extension: str, text: str, origin: str, *, raw: bool = False) -> str:
                 trap, trap_checked = js_trap_bytes(source, packed), True
                 if trap:
                     return _unminified(text, f"{origin} is not minified: {trap}")
+            del source  # freed before the result is decoded: a large file's bytes are not held three times
             minified = packed.decode("utf-8") if isinstance(packed, bytes) else packed
         elif not text.isascii() and _SURROGATE.search(text):
             return _unminified(text, f"{origin} holds a lone surrogate, which no encoding can write")

@@ -78,7 +78,7 @@ def _read_all(fd: int, expected: int, most: int) -> bytes:
             break
         chunks.append(chunk)
         most -= len(chunk)
-        wanted = max(wanted, 1 << 16)
+        wanted = 1 << 16  # the file grew (or this is the read that finds its end): no second whole-size buffer
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
