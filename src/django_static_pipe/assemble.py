@@ -336,10 +336,7 @@ def assemble(members: Sequence[Source], slim: bool, nested: NestedBuilder) -> Pr
             return script_with_published_map(source, nested)
         if extension == ".map":
             return published_map(source)
-    # A single file passed through as it is: a link to the source (writer.link_atomic), or a copy of
-    # it. A link shows later edits made in place, so it is not used when the name or an SRI hash
-    # promises the content (content stamps, DJANGO_STATIC_SRI): there a copy keeps the promise.
-    if pipe_settings.use_symlink and pipe_settings.stamp == "mtime" and not pipe_settings.sri:
+    if _links_to_source():
         return Product(data=None, link_to=source.path, fingerprints=[fingerprint(source.path)])
     data, own = read_source(source)
     return Product(data=data, fingerprints=[own])
@@ -349,13 +346,20 @@ def assemble(members: Sequence[Source], slim: bool, nested: NestedBuilder) -> Pr
 _REWRITTEN_EXTENSIONS = frozenset({".css", ".js", ".mjs", ".map", webmanifest.EXTENSION})
 
 
-def passes_through(names: Sequence[str], slim: bool) -> bool:
-    """True when the output of ``names`` is one file as it is (a symlink or a copy: an image, a font).
+def _links_to_source() -> bool:
+    """Whether a single file passed through as it is becomes a link to its source (writer.link_atomic)
+    rather than a copy. A link shows later edits made in place, so it is not used when the name or an
+    SRI hash promises the content (content stamps, DJANGO_STATIC_SRI): there a copy keeps the promise."""
+    return pipe_settings.use_symlink and pipe_settings.stamp == "mtime" and not pipe_settings.sri
 
-    Nothing in it is rewritten or nested, so two workers making it at once only do a stat, a read and
-    a link twice: cheaper than the lock file that would keep them apart.
+
+def passes_through(names: Sequence[str], slim: bool) -> bool:
+    """True when the output of ``names`` is a link to one source file as it is (an image, a font).
+
+    Nothing in it is read, rewritten or nested, so two workers making it at once only do a stat and a
+    link twice: cheaper than taking a lock. A copy (content stamps, SRI) is made under the lock.
     """
-    if len(names) != 1:
+    if len(names) != 1 or not _links_to_source():
         return False
     extension = split_name(names[0])[1].lower()
     return extension not in _REWRITTEN_EXTENSIONS and not (slim and minifier_for(extension) is not None)

@@ -64,6 +64,7 @@ TYPES: dict[str, tuple[Callable[[Any], bool], str]] = {
         "a list of folder paths, or unset to use the staticfiles finders",
     ),
     "DJANGO_STATIC_USE_SYMLINK": (_is_bool, "True or False"),
+    "DJANGO_STATIC_HARD_LINKS": (_is_bool, "True or False"),
     "DJANGO_STATIC_USE_MANIFEST_FILE": (_is_bool, "True or False"),
     "DJANGO_STATIC_FILE_PROXY": (_is_optional_text, "the dotted path of a function, or None"),
     "DJANGO_STATIC_FILENAME_GENERATOR": (_is_text, "the dotted path of a function"),

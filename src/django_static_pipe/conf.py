@@ -29,6 +29,7 @@ DEFAULTS: dict[str, Any] = {
     "DJANGO_STATIC_MEDIA_URL_ALWAYS": False,
     "DJANGO_STATIC_MEDIA_ROOTS": None,
     "DJANGO_STATIC_USE_SYMLINK": True,
+    "DJANGO_STATIC_HARD_LINKS": True,
     "DJANGO_STATIC_USE_MANIFEST_FILE": False,
     "DJANGO_STATIC_FILE_PROXY": None,
     "DJANGO_STATIC_FILENAME_GENERATOR": DEFAULT_FILENAME_GENERATOR,
@@ -111,6 +112,11 @@ class StaticPipeSettings:
     @property
     def use_symlink(self) -> bool:
         return bool(_get("DJANGO_STATIC_USE_SYMLINK"))
+
+    @property
+    def hard_links(self) -> bool:
+        """Link a file passed through as it is with a hard link where one can be made (else a symlink)."""
+        return bool(_get("DJANGO_STATIC_HARD_LINKS"))
 
     @property
     def use_manifest_file(self) -> bool:

@@ -40,9 +40,15 @@ LOCK_FOLDER_NAME = ".static-pipe-locks"
 SLOTS_FILE = "slots"
 #: Linux's open file description locks (None elsewhere: a lock file per name then).
 _OFD_SETLK: int | None = getattr(fcntl, "F_OFD_SETLK", None)
+#: Whether this process uses them; cleared when the kernel refuses them (older than Linux 3.15, or an
+#: emulation without them), so a lock file per name is used from then on.
+_byte_locks = _OFD_SETLK is not None
+_NO_BYTE_LOCKS = frozenset({errno.EINVAL, errno.ENOSYS, errno.ENOLCK, errno.EOPNOTSUPP})
 
 _thread_locks: dict[str, threading.Lock] = {}
 _thread_locks_guard = threading.Lock()
+#: Descriptors of the lock files this process holds locks through (see _after_fork_in_child).
+_held_fds: set[int] = set()
 
 
 class LockFolderError(StaticPipeError, PermissionError):
@@ -114,14 +120,13 @@ def exclusive(name: str, timeout: float = LOCK_TIMEOUT_SECONDS, *, nested: bool 
             return
         raise TimeoutError(f"django-static-pipe: waited {timeout:.0f}s for the lock on {name!r}")
     try:
-        slot = _OFD_SETLK is not None
-        path = os.path.join(lock_folder(), SLOTS_FILE if slot else digest + ".lock")
-        take = _slot_taker(digest) if slot else _flock
-        fd = _lock_file(path, name, timeout, take, nested=nested)
+        fd, path, slot = _acquire(digest, name, timeout, nested=nested)
         if fd is None:  # nested, and another process kept it too long
             yield
             return
         _held.names.add(digest)
+        with _thread_locks_guard:
+            _held_fds.add(fd)
         try:
             yield
         finally:
@@ -131,9 +136,51 @@ def exclusive(name: str, timeout: float = LOCK_TIMEOUT_SECONDS, *, nested: bool 
                 # get the lock and tries again with a new one (see _lock_file).
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(path)
+            with _thread_locks_guard:
+                _held_fds.discard(fd)
             os.close(fd)  # closing releases the lock
     finally:
         thread_lock.release()
+
+
+def _acquire(digest: str, name: str, timeout: float, *, nested: bool) -> tuple[int | None, str, bool]:
+    """``(descriptor or None, lock file, whether it is the slots file)`` for the lock called ``name``."""
+    global _byte_locks
+    folder = lock_folder()
+    if _byte_locks:
+        path = os.path.join(folder, SLOTS_FILE)
+        try:
+            return _lock_file(path, name, timeout, _slot_taker(digest), nested=nested), path, True
+        except OSError as exc:
+            if exc.errno not in _NO_BYTE_LOCKS:
+                raise
+            _byte_locks = False
+            logger.info("django-static-pipe: byte locks refused (%s); a lock file per name from now on.", exc)
+    path = os.path.join(folder, digest + ".lock")
+    return _lock_file(path, name, timeout, _flock, nested=nested), path, False
+
+
+def _after_fork_in_child() -> None:
+    """A forked child shares its parent's open lock files, and with them the locks (both kinds belong
+    to the open file, not to a process): it lets go of its copies, so a lock the parent releases is
+    free while the child lives on. Each descriptor is pointed at /dev/null rather than closed, so the
+    code that held it may still close it. The thread locks are new ones (their holders did not come
+    along), and the child holds no lock, not even one its parent's forking thread held.
+    """
+    global _thread_locks_guard, _thread_locks
+    _thread_locks_guard = threading.Lock()
+    _thread_locks = {}
+    _held.names = set()
+    if _held_fds:
+        null = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
+        for fd in _held_fds:
+            with contextlib.suppress(OSError):
+                os.dup2(null, fd, inheritable=False)
+        os.close(null)
+        _held_fds.clear()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _lock_file(path: str, name: str, timeout: float, take: Callable[[int, float], bool], *, nested: bool) -> int | None:

@@ -200,9 +200,11 @@ def _write_later(job: _Job) -> None:
                 os.unlink(job.path + suffix)
 
 
-def write_output(path: str, data: bytes | None, *, link_to: str | None, kinds: Iterable[str]) -> None:
-    """Write an output (``link_to``: a link to that source, see :func:`writer.link_atomic`) with its
-    compressed siblings.
+def write_output(
+    path: str, data: bytes | None, *, link_to: str | None, kinds: Iterable[str], hard_link: bool = True
+) -> None:
+    """Write an output (``link_to``: a link to that source, see :func:`writer.link_atomic`; a symlink
+    unless ``hard_link``) with its compressed siblings.
 
     Synchronously (the offline build) the siblings come first, so the output is complete with them the
     moment it appears; otherwise the output is written now and its siblings queued for the thread.
@@ -212,7 +214,7 @@ def write_output(path: str, data: bytes | None, *, link_to: str | None, kinds: I
     if siblings and _worker.synchronous:
         write_siblings(path, data, kinds, read_from=link_to)
     if link_to is not None:
-        writer.link_atomic(link_to, path)
+        (writer.link_atomic if hard_link else writer.symlink_atomic)(link_to, path)
     else:
         assert data is not None
         writer.write_atomic(path, data)

@@ -249,7 +249,9 @@ def _finish(made: _Made, stamp: str, substitutions: dict[bytes, bytes]) -> tuple
     size = len(data) if data is not None else sizes[product.link_to or ""]
     new = False
     if not output_intact(filepath, size):
-        precompress.write_output(filepath, data, link_to=product.link_to, kinds=pipe_settings.precompress)
+        precompress.write_output(
+            filepath, data, link_to=product.link_to, kinds=pipe_settings.precompress, hard_link=pipe_settings.hard_links
+        )
         new = True
     built = Built(
         key=made.key,

@@ -116,19 +116,19 @@ def _place(make: Callable[[str], None], path: str, suffix: str) -> None:
     Renaming a name onto another link of the same file does nothing (rename(2)), so the temporary
     name is then removed by hand.
     """
-    try:
-        make(path)
-        return
-    except FileNotFoundError:
-        if os.path.isdir(os.path.dirname(path)):
-            raise  # the source is gone
-        _known_folders.discard(os.path.dirname(path))  # the folder was removed since we made it
-        _ensure_folder(os.path.dirname(path))
-        make(path)
-        return
-    except FileExistsError:
-        pass
-    temp = _temp_name(os.path.dirname(path), suffix)
+    folder = os.path.dirname(path)
+    for attempt in range(2):
+        try:
+            make(path)
+            return
+        except FileNotFoundError:
+            if attempt or os.path.isdir(folder):
+                raise  # the source is gone
+            _known_folders.discard(folder)  # the folder was removed since we made it
+            _ensure_folder(folder)
+        except FileExistsError:
+            break  # (another worker may have put it there first)
+    temp = _temp_name(folder, suffix)
     make(temp)
     try:
         os.replace(temp, path)

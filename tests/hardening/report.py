@@ -38,8 +38,9 @@ def lines(f: dict) -> list[str]:
         f"next start: {c.get('temporary_files_left_at_the_end')} |",
         f"| herd | {h.get('renders')} cold renders in {h.get('processes')} processes: {h.get('errors')} errors, "
         f"{h.get('builds')} builds for {h.get('outputs')} assembled outputs ({h.get('linked_builds')} for the "
-        f"{h.get('linked_outputs')} images passed through as they are, which take no lock), {h.get('distinct_pages')} "
-        f"distinct page; files byte-identical to a quiet build |",
+        f"{h.get('linked_outputs')} images hard-linked to their sources, which take no lock; with content stamps they "
+        f"are copies, built once under the lock), {h.get('distinct_pages')} distinct page; files byte-identical to a "
+        f"quiet build |",
         f"| minifier meaning | {m.get('scripts')} corpus scripts run in node `vm` before/after minifying: "
         f"{m.get('differing')} differ; {m.get('bundles')} combined bundles: {m.get('bundle_differences')} differ; "
         f"minified size {m.get('minified_size_ratio')} of the original |",

@@ -3,6 +3,7 @@ folder, names from requests that would grow state without bound, and hostile tex
 
 from __future__ import annotations
 
+import errno
 import os
 import pwd
 import tempfile
@@ -103,9 +104,53 @@ def test_with_a_save_folder_locks_live_inside_it_and_leave_nothing_per_name(site
 
 
 def test_without_byte_locks_each_lock_file_is_removed(site, own_tmp, monkeypatch):
-    monkeypatch.setattr(locks, "_OFD_SETLK", None)  # as on a system without open file description locks
+    monkeypatch.setattr(locks, "_byte_locks", False)  # as on a system without open file description locks
     assert render('{% slimall %}<script src="/js/a.js"></script>{% endslimall %}').startswith("<script")
     assert list((site.out / locks.LOCK_FOLDER_NAME).iterdir()) == []
+
+
+def test_a_kernel_that_refuses_byte_locks_gets_lock_files(site, own_tmp, monkeypatch):
+    def refused(_digest):
+        def take(_fd, _deadline):
+            raise OSError(errno.EINVAL, "Invalid argument")  # what Linux before 3.15 answers
+
+        return take
+
+    monkeypatch.setattr(locks, "_byte_locks", True)
+    monkeypatch.setattr(locks, "_slot_taker", refused)
+    assert render('{% slimfile "/js/a.js" %}') == f"/js/a.min.{T0}.js"
+    assert locks._byte_locks is False  # decided once for the process
+    assert list((site.out / locks.LOCK_FOLDER_NAME).iterdir()) == [site.out / locks.LOCK_FOLDER_NAME / "slots"]
+
+
+def _other_process_takes(name: str) -> bool:
+    """Whether a new process gets the lock ``name`` within a second."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            with locks.exclusive(name, timeout=1.0):
+                os._exit(0)
+        except BaseException:
+            os._exit(1)
+    return os.waitpid(pid, 0)[1] == 0
+
+
+@pytest.mark.parametrize("byte_locks", [True, False], ids=["byte locks", "lock files"])
+def test_a_lock_excludes_other_processes_and_a_forked_child_does_not_keep_it(site, monkeypatch, byte_locks):
+    monkeypatch.setattr(locks, "_byte_locks", byte_locks)
+    name = f"build:test:{byte_locks}"
+    with locks.exclusive(name):
+        assert not _other_process_takes(name)  # held: another process waits, then gives up
+        assert _other_process_takes(name + "-another")  # other names are free
+        child = os.fork()  # e.g. a multiprocessing worker started by another thread
+        if child == 0:
+            time.sleep(5)
+            os._exit(0)
+    try:
+        assert _other_process_takes(name)  # released, though the child still has the open file
+    finally:
+        os.kill(child, 9)
+        os.waitpid(child, 0)
 
 
 # -- 4. names from requests never grow state without bound --------------------------------------------

@@ -26,6 +26,7 @@ def test_defaults_pass(settings):
         ("DJANGO_STATIC_PRECOMPRESS", "gzip"),
         ("DJANGO_STATIC_MINIFIERS", [".css"]),
         ("DJANGO_STATIC_SRI", 1),
+        ("DJANGO_STATIC_HARD_LINKS", "no"),
     ],
 )
 def test_e001_bad_type(settings, name, value):

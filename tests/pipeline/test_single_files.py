@@ -27,6 +27,12 @@ def test_staticfile_stamps_an_image_and_hard_links_it(site):
     assert site.produced() == [f"img/bg.{T0}.png"]  # an image gets no .gz sibling
 
 
+def test_with_hard_links_off_the_output_is_a_symlink(site, settings):
+    settings.DJANGO_STATIC_HARD_LINKS = False
+    output = site.output(site.render('{% staticfile "/img/bg.png" %}'))
+    assert output.is_symlink() and os.readlink(output) == str(site.root / "img/bg.png")
+
+
 def test_a_hard_linked_output_keeps_its_bytes_when_the_source_is_replaced(site):
     url = site.render('{% staticfile "/img/bg.png" %}')
     before = site.output(url).read_bytes()
@@ -254,3 +260,22 @@ def test_a_source_is_read_whole_however_its_size_was_guessed(tmp_path):
             assert _read_all(fd, expected, most) == wanted  # a file that grew past its fstat is still read whole
         finally:
             os.close(fd)
+
+
+def test_a_link_another_worker_made_first_in_a_folder_made_again_is_replaced_whole(tmp_path):
+    folder = tmp_path / "out" / "img"
+    path = folder / "bg.1.png"
+    made: list[str] = []
+
+    def make(name: str) -> None:  # a worker that meets both races
+        made.append(name)
+        if len(made) == 1:
+            raise FileNotFoundError(name)  # the folder was removed (it does not exist)
+        if len(made) == 2:
+            Path(name).write_bytes(b"the other worker's")
+            raise FileExistsError(name)  # another worker linked it first
+        Path(name).write_bytes(b"ours")
+
+    writer._place(make, str(path), ".lnk")
+    assert path.read_bytes() == b"ours" and [p.name for p in folder.iterdir()] == [path.name]
+    assert made[:2] == [str(path), str(path)] and made[2] != str(path)  # a temporary name, renamed over it

@@ -10,10 +10,11 @@ with a pooled connection for each.
 from __future__ import annotations
 
 import logging
+import os
 import random
 import threading
-from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Collection, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -51,7 +52,7 @@ def upload_all(
     report = UploadReport()
     record = UploadRecord.load(config)
     jobs: dict[str, str] = {}
-    vouched: dict[str, tuple[str, str]] = {}  # key -> (filepath, CDN URL)
+    vouched: dict[str, str] = {}  # key -> filepath, for keys the record vouches for
     for uri, filepath in files:
         try:
             key = config.object_key(urlsplit(uri).path)
@@ -62,23 +63,71 @@ def upload_all(
             report.skipped.append(key)
         elif proxy.is_verified(config, key):
             report.present.append(key)
-        elif record is not None and not recheck and (url := record.vouches(key, filepath)) is not None:
-            vouched.setdefault(key, (filepath, url))
+        elif record is not None and not recheck and record.vouches(key, filepath):
+            vouched.setdefault(key, filepath)
         else:
             jobs.setdefault(key, filepath)
     stale = bool(vouched) and not _spot_check(config, vouched, workers)
     if stale:
-        jobs.update({key: filepath for key, (filepath, _url) in vouched.items()})
+        jobs.update(vouched)
         vouched = {}
-    for key, (_filepath, url) in vouched.items():
-        proxy.remember_verified(config, key, url)
-        report.present.append(key)
-    if not jobs:
+    if not jobs and not vouched:
         return report
-    proxy.domain(config)  # once, before the threads: a missing distribution fails here, not per file
+    # Once, before the threads: a missing distribution fails here, not per file. The CDN URLs come from
+    # it, never from the record: a distribution made again has another domain.
+    domain = proxy.domain(config)
+    verified: dict[str, Signature] = {}
+    listing: Listing | None = None
+    if jobs:
+        # Keys the record vouches for that the listing covers are checked against it too: one it shows
+        # gone or changed (expired by a lifecycle rule, deleted by hand) is checked and put again.
+        results, listing = _upload(proxy, config, jobs, workers)
+        gone = {key: vouched.pop(key) for key in sorted(vouched) if _not_listed(listing, key, vouched[key])}
+        if gone:
+            logger.warning(
+                "django-static-pipe: %d objects the upload record vouched for are gone or changed in s3://%s "
+                "(%s…); they are uploaded again.",
+                len(gone),
+                config.bucket,
+                next(iter(gone)),
+            )
+            results += _upload(proxy, config, gone, workers, listing=listing)[0]
+        for key, result, signature in sorted(results, key=lambda item: item[0]):
+            if isinstance(result, BaseException):
+                report.failed[key] = str(result)
+                continue
+            (report.uploaded if result else report.present).append(key)
+            if signature is not None:
+                verified[key] = signature
+    for key in vouched:
+        try:
+            proxy.remember_verified(config, key, config.url(domain, key))
+        except Exception as exc:  # a cache server down: reported with the key, the record still vouches
+            report.failed[key] = f"its CDN URL could not be handed to the SlowMap: {exc}"
+            continue
+        report.present.append(key)
+    if record is not None and (verified or report.failed or stale or recheck):
+        _keep(record, verified, forget=report.failed, drop=stale or recheck)
+    report.present.sort()
+    return report
+
+
+Outcome = tuple[str, "bool | BaseException", "Signature | None"]
+
+
+def _upload(
+    proxy: CloudFrontProxy,
+    config: CloudFrontConfig,
+    jobs: dict[str, str],
+    workers: int,
+    *,
+    listing: Listing | None = None,
+) -> tuple[list[Outcome], Listing | None]:
+    """Upload ``jobs`` (key → file) with ``workers`` threads, one more listing their keys meanwhile
+    (unless a ``listing`` is given); what happened to each key, and the listing."""
     todo = iter(list(jobs.items()))
     guard = threading.Lock()
-    results: list[tuple[str, bool | BaseException, Signature | None]] = []
+    results: list[Outcome] = []
 
     def work() -> None:
         """One of ``workers`` threads: take the next file until none is left (no task per file)."""
@@ -103,29 +152,37 @@ def upload_all(
                 results.append((key, outcome, signature))
 
     with ThreadPoolExecutor(max_workers=workers + 1) as pool:
-        listed = pool.submit(_list, config, jobs, workers)  # one thread lists while the others hash
+        if listing is None:
+            listed = pool.submit(_list, config, jobs, workers)  # one thread lists while the others hash
+        else:
+            listed = Future()
+            listed.set_result(listing)
         threads = [pool.submit(work) for _ in range(workers)]
     for thread in threads:
         thread.result()  # a bug in work() surfaces here rather than as a file silently left out
-    verified: dict[str, tuple[Signature, str]] = {}
-    for key, result, signature in sorted(results, key=lambda item: item[0]):
-        if isinstance(result, BaseException):
-            report.failed[key] = str(result)
-            continue
-        (report.uploaded if result else report.present).append(key)
-        if signature is not None:
-            verified[key] = (signature, config.url(proxy.domain(config), key))
-    if record is not None:
-        _keep(record, verified, forget=report.failed, drop=stale or recheck)
-    return report
+    return results, listed.result()
 
 
-def _spot_check(config: CloudFrontConfig, vouched: dict[str, tuple[str, str]], workers: int) -> bool:
+def _not_listed(listing: Listing | None, key: str, filepath: str) -> bool:
+    """True when a complete enough ``listing`` shows ``key`` missing, or of another size than its file."""
+    if listing is None:
+        return False
+    known, stored = listing.lookup(key)
+    if not known:
+        return False
+    try:
+        size = os.path.getsize(filepath)
+    except OSError:
+        return True
+    return stored is None or stored.size != size
+
+
+def _spot_check(config: CloudFrontConfig, vouched: dict[str, str], workers: int) -> bool:
     """True when a few of the keys the record vouches for still hold their files' bytes in S3."""
     sample = random.sample(sorted(vouched), min(SPOT_CHECKS, len(vouched)))
     for key in sample:
         try:
-            holds = object_holds(config, key, LocalFile.read(vouched[key][0]), threads=workers)
+            holds = object_holds(config, key, LocalFile.read(vouched[key]), threads=workers)
         except Exception as exc:  # S3 unreachable: the full check reports it key by key
             logger.warning("django-static-pipe: could not check s3://%s/%s (%s).", config.bucket, key, exc)
             return False
@@ -140,9 +197,7 @@ def _spot_check(config: CloudFrontConfig, vouched: dict[str, tuple[str, str]], w
     return True
 
 
-def _keep(
-    record: UploadRecord, verified: dict[str, tuple[Signature, str]], *, forget: Iterable[str], drop: bool
-) -> None:
+def _keep(record: UploadRecord, verified: dict[str, Signature], *, forget: Iterable[str], drop: bool) -> None:
     """Write what this deploy verified into the record; a record that cannot be written only costs the
     next deploy a listing."""
     try:
@@ -151,7 +206,7 @@ def _keep(
         logger.warning("django-static-pipe: could not write the upload record %s (%s).", record.path, exc)
 
 
-def _list(config: CloudFrontConfig, keys: dict[str, str], workers: int) -> Listing | None:
+def _list(config: CloudFrontConfig, keys: Collection[str], workers: int) -> Listing | None:
     """What is under the keys' prefix; None (a HEAD per key) when listing is not allowed or failed."""
     try:
         # A page of 1,000 costs about as much as ten HEADs: list while that is cheaper than a HEAD per key.

@@ -1,13 +1,14 @@
 """What earlier deploys verified in S3, kept beside the manifest, so a deploy with nothing new asks S3
 almost nothing.
 
-``static_pipe_build --upload`` keeps one record per bucket and CDN (a dot-file, which the shipped nginx
+``static_pipe_build --upload`` keeps one record per bucket (a dot-file, which the shipped nginx
 config never serves): for each key it verified, the local file it verified it from (size, mtime,
-inode) and the key's CDN URL. The next deploy takes a key whose file is still that file as present
-without asking S3; any other key is looked up as before (one listing). Stamped keys are write-once, so
-an object verified once holds the same bytes until someone deletes it: a few keys the record vouches
-for are looked at each time (:data:`SPOT_CHECKS` HEADs), and when one is gone or changed the whole
-record is dropped and every key checked. ``--recheck`` ignores the record.
+inode). The next deploy takes a key whose file is still that file as present without asking S3; any
+other key is looked up as before (one listing, which also checks the vouched keys it covers). Stamped
+keys are write-once, so an object verified once holds the same bytes until someone deletes it: a few
+keys the record vouches for are looked at each time (:data:`SPOT_CHECKS` HEADs), and when one is gone
+or changed the whole record is dropped and every key checked. ``--recheck`` ignores the record. CDN
+URLs are never taken from the record: a distribution made again has another domain.
 """
 
 from __future__ import annotations
@@ -39,22 +40,22 @@ def signature_of(stat: os.stat_result) -> Signature:
 
 
 def record_path(config: CloudFrontConfig) -> str | None:
-    """The record's file beside the manifest, one per endpoint, bucket and CDN; None without a manifest."""
+    """The record's file beside the manifest, one per S3 endpoint and bucket; None without a manifest."""
     manifest = pipe_settings.manifest_path
     if not manifest:
         return None
-    target = "\0".join([config.endpoint_url or "", config.bucket, config.domain or "", config.distribution_id or ""])
+    target = "\0".join([config.endpoint_url or "", config.bucket])
     digest = hashlib.sha256(target.encode("utf-8")).hexdigest()[:16]
     return os.path.join(os.path.dirname(os.path.abspath(manifest)), f".static-pipe-uploaded-{digest}.json")
 
 
 @dataclass
 class UploadRecord:
-    """The verified keys of one target: key → (signature of its local file, CDN URL)."""
+    """The verified keys of one target: key → signature of the local file it was verified from."""
 
     path: str
     bucket: str
-    entries: dict[str, tuple[Signature, str]] = field(default_factory=dict)
+    entries: dict[str, Signature] = field(default_factory=dict)
 
     @classmethod
     def load(cls, config: CloudFrontConfig) -> UploadRecord | None:
@@ -63,20 +64,17 @@ class UploadRecord:
             return None
         return cls(path, config.bucket, _read(path, config.bucket))
 
-    def vouches(self, key: str, filepath: str) -> str | None:
-        """The CDN URL of ``key`` when it was verified from the file now at ``filepath``; else None."""
+    def vouches(self, key: str, filepath: str) -> bool:
+        """True when ``key`` was verified from the file now at ``filepath``."""
         entry = self.entries.get(key)
         if entry is None:
-            return None
+            return False
         try:
-            now = signature_of(os.stat(filepath))
+            return signature_of(os.stat(filepath)) == entry
         except OSError:
-            return None
-        return entry[1] if now == entry[0] else None
+            return False
 
-    def save(
-        self, verified: dict[str, tuple[Signature, str]], *, forget: Collection[str] = (), drop: bool = False
-    ) -> None:
+    def save(self, verified: dict[str, Signature], *, forget: Collection[str] = (), drop: bool = False) -> None:
         """Merge ``verified`` into the file, remove ``forget`` (``drop``: everything else), under a lock, so
         two deploys at once keep each other's keys."""
         with locks.exclusive("upload-record:" + self.path):
@@ -87,14 +85,14 @@ class UploadRecord:
             document = {
                 "version": FORMAT_VERSION,
                 "bucket": self.bucket,
-                "keys": {key: [*signature, url] for key, (signature, url) in sorted(entries.items())},
+                "keys": {key: list(signature) for key, signature in sorted(entries.items())},
             }
             data = json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode("utf-8") + b"\n"
             writer.write_atomic(self.path, data, durable=True)
             self.entries = entries
 
 
-def _read(path: str, bucket: str) -> dict[str, tuple[Signature, str]]:
+def _read(path: str, bucket: str) -> dict[str, Signature]:
     """The entries in ``path``; empty (with a warning) when it is missing, unreadable or not ours."""
     try:
         with open(path, encoding="utf-8") as handle:
@@ -104,12 +102,12 @@ def _read(path: str, bucket: str) -> dict[str, tuple[Signature, str]]:
     except (OSError, ValueError) as exc:
         logger.warning("django-static-pipe: the upload record %s cannot be read (%s); every key is checked.", path, exc)
         return {}
-    entries: dict[str, tuple[Signature, str]] = {}
+    entries: dict[str, Signature] = {}
     with contextlib.suppress(AttributeError, TypeError, ValueError):
         if document.get("version") == FORMAT_VERSION and document.get("bucket") == bucket:
-            for key, (size, mtime_ns, inode, url) in document["keys"].items():
-                if isinstance(key, str) and isinstance(url, str):
-                    entries[key] = ((int(size), int(mtime_ns), int(inode)), url)
+            for key, (size, mtime_ns, inode) in document["keys"].items():
+                if isinstance(key, str):
+                    entries[key] = (int(size), int(mtime_ns), int(inode))
             return entries
     logger.warning("django-static-pipe: the upload record %s is not one this version wrote; all keys checked.", path)
     return {}

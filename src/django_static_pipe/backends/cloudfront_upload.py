@@ -156,17 +156,20 @@ class Listing:
     """One ListObjectsV2 pass over the keys' common prefix: what is there, without a HEAD per key.
 
     A listing cut short at ``max_pages`` knows the keys up to ``through`` (S3 lists in UTF-8 byte order);
-    a key after it is looked up with a HEAD.
+    a key after it, or outside ``prefix``, is looked up with a HEAD.
     """
 
     objects: dict[str, Stored] = field(default_factory=dict)
     through: bytes | None = None
+    prefix: str = ""
 
     def lookup(self, key: str) -> tuple[bool, Stored | None]:
         """``(known, stored)``: known is False when the listing cannot say."""
         stored = self.objects.get(key)
         if stored is not None:
             return True, stored
+        if not key.startswith(self.prefix):
+            return False, None
         return self.through is None or key.encode() <= self.through, None
 
 
@@ -176,7 +179,7 @@ def list_objects(config: CloudFrontConfig, keys: Collection[str], *, max_pages: 
     common = next((n for n, (a, b) in enumerate(zip(first, last, strict=False)) if a != b), min(len(first), len(last)))
     prefix = first[:common]
     paginator = aws.client(config, "s3", threads=threads).get_paginator("list_objects_v2")
-    listing = Listing()
+    listing = Listing(prefix=prefix)
     for number, page in enumerate(paginator.paginate(Bucket=config.bucket, Prefix=prefix), start=1):
         for item in page.get("Contents", []):
             listing.objects[item["Key"]] = Stored.from_listing(item)

@@ -68,7 +68,7 @@ class Command(BaseCommand):
 
         from ...backends import cloudfront_aws as aws
         from ...backends.cloudfront_config import parse
-        from ...backends.cloudfront_record import forget_keys
+        from ...backends.cloudfront_record import forget_keys, record_path
 
         config = parse(pipe_settings.cloudfront)
         protected = {config.object_key(urlsplit(local_url_for(path)).path) for path in url_paths}
@@ -78,6 +78,12 @@ class Command(BaseCommand):
                 self.stdout.write(f"would delete s3://{config.bucket}/{key}")
             self.stdout.write(f"{len(doomed)} objects would be deleted (dry run; add --delete to delete them).")
             return
+        try:  # first: a deletion cut short must not leave keys a later deploy takes as present
+            forget_keys(config, doomed)
+        except OSError as exc:
+            raise CommandError(
+                f"Nothing was deleted: the upload record {record_path(config)} could not be updated ({exc}), "
+                "and a later --upload would take the deleted objects as present."
+            ) from exc
         deleted = aws.delete_keys(config, doomed)
-        forget_keys(config, doomed)  # no later deploy may take a deleted key as present
         self.stdout.write(f"Deleted {deleted} objects from s3://{config.bucket}.")
