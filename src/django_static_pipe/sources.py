@@ -216,13 +216,8 @@ def _walk(real_root: str, relative: str) -> str | None:
             if plain is not None:
                 plain.add(path)
     path = os.path.join(path, filename)
-    try:
-        mode = os.lstat(path).st_mode
-    except (OSError, ValueError):
-        return None
-    if stat.S_ISLNK(mode):
-        raise _Linked
-    return path if stat.S_ISREG(mode) else None
+    mode = _mode_not_linked(path)
+    return path if mode is not None and stat.S_ISREG(mode) else None
 
 
 def _plain_folders(real_root: str, folder: str) -> bool:
@@ -230,15 +225,21 @@ def _plain_folders(real_root: str, folder: str) -> bool:
     path = real_root
     for part in folder.split("/"):
         path = os.path.join(path, part)
-        try:
-            mode = os.lstat(path).st_mode
-        except (OSError, ValueError):
-            return False
-        if stat.S_ISLNK(mode):
-            raise _Linked
-        if not stat.S_ISDIR(mode):
+        mode = _mode_not_linked(path)
+        if mode is None or not stat.S_ISDIR(mode):
             return False
     return True
+
+
+def _mode_not_linked(path: str) -> int | None:
+    """``path``'s mode, by ``lstat``; None when there is nothing to read; :class:`_Linked` for a symlink."""
+    try:
+        mode = os.lstat(path).st_mode
+    except (OSError, ValueError):
+        return None
+    if stat.S_ISLNK(mode):
+        raise _Linked
+    return mode
 
 
 class _Remembered(threading.local):
