@@ -13,6 +13,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from devservers.faultproxy import FaultProxy
 from django_static_pipe import locks
 from django_static_pipe.backends import cloudfront_record
 from django_static_pipe.backends.cloudfront import CloudFrontProxy
@@ -197,3 +198,37 @@ def test_another_bucket_has_a_record_of_its_own_and_urls_follow_the_domain(site,
     assert (report.uploaded, len(report.present)) == ([], len(KEYS))
     cdn.clock.advance(proxy.config().propagation_seconds)
     assert proxy.slowmap(proxy.config()).get(KEYS[0]) == f"https://dnew.cloudfront.test/{KEYS[0]}"
+
+
+def test_s3_down_at_the_spot_check_fails_the_keys_and_keeps_nothing_it_cannot_vouch_for(site, cdn, settings, caplog):
+    fault = FaultProxy("127.0.0.1", int(cdn.endpoint_url.rsplit(":", 1)[1])).start()
+    try:
+        settings.DJANGO_STATIC_CLOUDFRONT = cdn.settings_block(ENDPOINT_URL=f"http://{fault.endpoint}")
+        files = build(site, settings)
+        deploy(cdn, files)
+        fault.set_mode("down")
+        with caplog.at_level(logging.WARNING, logger="django_static_pipe"):
+            report = CloudFrontProxy(clock=cdn.clock).upload_all(files)
+        assert (report.uploaded, report.present, sorted(report.failed)) == ([], [], KEYS)  # said, key by key
+        assert "could not check s3://" in caplog.text
+        assert stored_record(settings, cdn)["keys"] == {}  # dropped: S3 could not confirm any of it
+        fault.set_mode("pass")
+        again = CloudFrontProxy(clock=cdn.clock).upload_all(files)
+        assert (again.uploaded, len(again.present), again.failed) == ([], len(KEYS), {})  # all there after all
+    finally:
+        fault.stop()
+
+
+def test_a_slowmap_cache_that_fails_is_reported_per_vouched_key(site, cdn, settings, tmp_path):
+    settings.DJANGO_STATIC_CLOUDFRONT = cdn.settings_block(SLOWMAP="cache")
+    files = build(site, settings)
+    deploy(cdn, files)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache wants a folder")
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(blocker / "c")}
+    }
+    report = CloudFrontProxy(clock=cdn.clock).upload_all(files)
+    assert sorted(report.failed) == KEYS and report.present == []
+    assert all("could not be handed to the SlowMap" in why for why in report.failed.values())
+    assert sorted(stored_record(settings, cdn)["keys"]) == KEYS  # the objects are fine: still vouched for

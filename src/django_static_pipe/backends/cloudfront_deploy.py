@@ -77,6 +77,7 @@ def upload_all(
     # it, never from the record: a distribution made again has another domain.
     domain = proxy.domain(config)
     verified: dict[str, Signature] = {}
+    unsure: list[str] = []  # keys S3 could not confirm: the record stops vouching for them
     listing: Listing | None = None
     if jobs:
         # Keys the record vouches for that the listing covers are checked against it too: one it shows
@@ -95,6 +96,7 @@ def upload_all(
         for key, result, signature in sorted(results, key=lambda item: item[0]):
             if isinstance(result, BaseException):
                 report.failed[key] = str(result)
+                unsure.append(key)
                 continue
             (report.uploaded if result else report.present).append(key)
             if signature is not None:
@@ -106,8 +108,8 @@ def upload_all(
             report.failed[key] = f"its CDN URL could not be handed to the SlowMap: {exc}"
             continue
         report.present.append(key)
-    if record is not None and (verified or report.failed or stale or recheck):
-        _keep(record, verified, forget=report.failed, drop=stale or recheck)
+    if record is not None and (verified or unsure or stale or recheck):
+        _keep(record, verified, forget=unsure, drop=stale or recheck)
     report.present.sort()
     return report
 
