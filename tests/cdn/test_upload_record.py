@@ -169,7 +169,17 @@ def test_prune_deletes_nothing_when_the_record_cannot_be_updated(site, cdn, sett
 
 @pytest.mark.parametrize(
     "damage",
-    [b"", b"{not json", b'{"version": 1, "bucket": "another", "keys": {}}', b'{"version": 1, "keys": {"a": 3}}'],
+    [
+        b"",
+        b"{not json",
+        b"\xff\xfe{\x00",  # not UTF-8
+        b'{"version": 1, "bucket": "another", "keys": {}}',
+        b'{"version": 1, "keys": {"a": 3}}',
+        b'{"version": 1, "bucket": "BUCKET", "keys": {"k": [1e400, 1, 1]}}',  # a number too large for an int
+        b'{"version": 1, "bucket": "BUCKET", "keys": {"k": [NaN, 1, 1]}}',
+        b'{"version": 1, "bucket": "BUCKET", "keys": {"k": [1, 2]}}',
+        b'{"version": 1, "bucket": "BUCKET", "keys": ["k"]}',
+    ],
 )
 def test_a_damaged_or_foreign_record_is_ignored_and_replaced(site, cdn, settings, caplog, damage):
     files = build(site, settings)
@@ -177,12 +187,29 @@ def test_a_damaged_or_foreign_record_is_ignored_and_replaced(site, cdn, settings
     path = record_path(parse(settings.DJANGO_STATIC_CLOUDFRONT))
     assert path is not None
     with open(path, "wb") as handle:
-        handle.write(damage)
+        handle.write(damage.replace(b"BUCKET", cdn.bucket.encode()))
     with caplog.at_level(logging.WARNING, logger="django_static_pipe"):
         report, asked = deploy(cdn, files)
     assert (report.uploaded, len(report.present), asked) == ([], len(KEYS), {"LIST": 1})
     assert "upload record" in caplog.text
     assert sorted(stored_record(settings, cdn)["keys"]) == KEYS
+
+
+def test_hostile_keys_in_the_record_vouch_for_nothing_of_ours(site, cdn, settings):
+    files = build(site, settings)
+    deploy(cdn, files)
+    path = record_path(parse(settings.DJANGO_STATIC_CLOUDFRONT))
+    assert path is not None
+    with open(path, encoding="utf-8") as handle:
+        document = json.load(handle)
+    signature = document["keys"].pop(KEYS[0])  # our file's entry, moved to keys that only look like it
+    for hostile in (KEYS[0] + "\r\n", KEYS[0] + "\x00", KEYS[0].upper(), "../" + KEYS[0], KEYS[0] + "\u202e"):
+        document["keys"][hostile] = signature
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(document, handle)
+    report, asked = deploy(cdn, files)
+    assert (report.uploaded, len(report.present), report.failed) == ([], len(KEYS), {})
+    assert asked["LIST"] == 1  # the key it no longer vouches for is looked up: nothing taken on trust
 
 
 def test_another_bucket_has_a_record_of_its_own_and_urls_follow_the_domain(site, cdn, settings):

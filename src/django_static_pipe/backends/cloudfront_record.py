@@ -105,9 +105,11 @@ def _read(path: str, bucket: str) -> dict[str, Signature]:
     entries: dict[str, Signature] = {}
     with contextlib.suppress(AttributeError, TypeError, ValueError):
         if document.get("version") == FORMAT_VERSION and document.get("bucket") == bucket:
-            for key, (size, mtime_ns, inode) in document["keys"].items():
-                if isinstance(key, str):
-                    entries[key] = (int(size), int(mtime_ns), int(inode))
+            for key, signature in document["keys"].items():
+                size, mtime_ns, inode = signature
+                if not all(type(number) is int for number in signature):  # not 1e400, NaN, true or "3"
+                    raise ValueError(f"{key!r}: {signature!r}")
+                entries[key] = (size, mtime_ns, inode)
             return entries
     logger.warning("django-static-pipe: the upload record %s is not one this version wrote; all keys checked.", path)
     return {}
