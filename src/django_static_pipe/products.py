@@ -59,7 +59,7 @@ def _read(source: Source) -> tuple[bytes, Fingerprint]:
                 f"django-static-pipe: {source.name} ({source.path}) is {stat.st_size} bytes, over "
                 f"DJANGO_STATIC_MAX_SOURCE_BYTES = {limit}; raise that setting or serve the file as it is."
             )
-        data = _read_all(fd, min(stat.st_size, limit) + 1, limit + 1)
+        data = _read_all(fd, stat.st_size + 1, limit + 1)
     finally:
         os.close(fd)
     if len(data) > limit:

@@ -10,7 +10,6 @@ with a pooled connection for each.
 from __future__ import annotations
 
 import logging
-import os
 import random
 import threading
 from collections.abc import Collection, Iterable
@@ -83,7 +82,8 @@ def upload_all(
         # Keys the record vouches for that the listing covers are checked against it too: one it shows
         # gone or changed (expired by a lifecycle rule, deleted by hand) is checked and put again.
         results, listing = _upload(proxy, config, jobs, workers)
-        gone = {key: vouched.pop(key) for key in sorted(vouched) if _not_listed(listing, key, vouched[key])}
+        recorded = record.entries if record is not None else {}  # every vouched key is in it
+        gone = {key: vouched.pop(key) for key in sorted(vouched) if _not_listed(listing, key, recorded[key][0])}
         if gone:
             logger.warning(
                 "django-static-pipe: %d objects the upload record vouched for are gone or changed in s3://%s "
@@ -165,18 +165,13 @@ def _upload(
     return results, listed.result()
 
 
-def _not_listed(listing: Listing | None, key: str, filepath: str) -> bool:
-    """True when a complete enough ``listing`` shows ``key`` missing, or of another size than its file."""
+def _not_listed(listing: Listing | None, key: str, size: int) -> bool:
+    """True when a complete enough ``listing`` shows ``key`` missing, or of another ``size`` than its
+    file (the record's: the file was just found unchanged)."""
     if listing is None:
         return False
     known, stored = listing.lookup(key)
-    if not known:
-        return False
-    try:
-        size = os.path.getsize(filepath)
-    except OSError:
-        return True
-    return stored is None or stored.size != size
+    return known and (stored is None or stored.size != size)
 
 
 def _spot_check(config: CloudFrontConfig, vouched: dict[str, str], workers: int) -> bool:
