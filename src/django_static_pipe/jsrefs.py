@@ -62,7 +62,7 @@ class _Token:
     text: str
 
 
-class _Lexer:
+class Lexer:
     """Tokens of a script, with comments and whitespace skipped."""
 
     def __init__(self, text: str) -> None:
@@ -71,6 +71,7 @@ class _Lexer:
         self.previous: _Token | None = None
         self.braces: list[str] = []  # "{" for a block or object, "${" for a template substitution
         self.substitutions = 0  # how many "${" are in self.braces
+        self.unclosed_template = False  # a template literal ran to the end of the text
         self._next_bracket = NextMatch(text, re.compile(r"\]"))
         self._next_line_end = NextMatch(text, re.compile(r"[\n\r\u2028\u2029]"))
         self._unclosed_class_until = -1
@@ -218,8 +219,10 @@ class _Lexer:
             self.braces.append("${")
             self.substitutions += 1
             end += 2
-        elif end < len(text):
+        elif end < len(text) and text[end] == "`":
             end += 1  # the closing backtick
+        else:
+            self.unclosed_template = True
         return _Token("template", position, end, text[position:end])
 
 
@@ -260,7 +263,7 @@ def specifiers(text: str) -> list[Specifier]:
     if not _maybe_module(text):
         return []
     found: list[Specifier] = []
-    lexer = _Lexer(text)
+    lexer = Lexer(text)
     tokens = iter(lexer)
     before: _Token | None = None
     for token in tokens:

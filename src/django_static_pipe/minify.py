@@ -23,7 +23,8 @@ from django.utils.module_loading import import_string
 
 from .conf import pipe_settings
 from .exceptions import MinifyWarning
-from .minify_guards import RESCAN_BUDGET, js_trap, js_trap_bytes, repair_css, rescan_work
+from .js_templates import minify_around_templates
+from .minify_guards import NESTED_TEMPLATE_TRAP, RESCAN_BUDGET, js_trap, js_trap_bytes, repair_css, rescan_work
 from .minify_html import minify_html
 from .sourcemaps import without_map_comment
 
@@ -57,7 +58,43 @@ def minify(extension: str, text: str, origin: str, *, raw: bool = False) -> str:
 
     ``raw`` text holds one character per byte of a file that is not valid in its encoding
     (:mod:`django_static_pipe.charsets`): it is minified as those bytes, and the result is raw too.
+    A script that nests template literals is minified with its literals kept verbatim
+    (:mod:`django_static_pipe.js_templates`).
     """
+    try:
+        return _minify(extension, text, origin, raw)
+    except _NotMinified as refusal:
+        if refusal.trap == NESTED_TEMPLATE_TRAP:
+            around = _around_templates(extension, text, origin, raw)
+            if around is not None:
+                return around
+        return _unminified(text, refusal.why)
+    except _MinifierFailed as failure:
+        return _unminified(text, str(failure))
+
+
+def _around_templates(extension: str, text: str, origin: str, raw: bool) -> str | None:
+    """The script minified with its outermost template literals kept verbatim; None when not."""
+    try:
+        return minify_around_templates(text, lambda swapped: _minify(extension, swapped, origin, raw))
+    except (_NotMinified, _MinifierFailed):  # a trap or failure in the code between the literals
+        return None
+
+
+class _NotMinified(Exception):
+    """The minified text may not mean what the source means (``trap``), or cannot be made."""
+
+    def __init__(self, why: str, trap: str | None = None) -> None:
+        super().__init__(why)
+        self.why = why
+        self.trap = trap
+
+
+class _MinifierFailed(Exception):
+    """The configured minifier raised or returned something that is not text."""
+
+
+def _minify(extension: str, text: str, origin: str, raw: bool) -> str:
     dotted_path = pipe_settings.minifiers.get(extension.lower())
     if not dotted_path:
         return text
@@ -66,10 +103,11 @@ def minify(extension: str, text: str, origin: str, *, raw: bool = False) -> str:
     options = {"keep_bang_comments": pipe_settings.keep_license_comments} if known else {}
     extension = extension.lower()
     trap_checked = False
+    trap: str | None = None
     try:
         if raw:
             if not known:
-                return _unminified(text, f"{origin} is not valid UTF-8, and {dotted_path} cannot minify bytes")
+                raise _NotMinified(f"{origin} is not valid UTF-8, and {dotted_path} cannot minify bytes")
             minified = minifier(text.encode("latin-1"), **options).decode("latin-1")
         elif known:
             # Given text, rcssmin and rjsmin encode it to UTF-8 and decode their result themselves;
@@ -78,26 +116,28 @@ def minify(extension: str, text: str, origin: str, *, raw: bool = False) -> str:
             try:
                 source = text.encode("utf-8")
             except UnicodeEncodeError:
-                return _unminified(text, f"{origin} holds a lone surrogate, which no encoding can write")
+                raise _NotMinified(f"{origin} holds a lone surrogate, which no encoding can write") from None
             packed = minifier(source, **options)
             if extension in (".js", ".mjs") and isinstance(packed, bytes):
                 trap, trap_checked = js_trap_bytes(source, packed), True
                 if trap:
-                    return _unminified(text, f"{origin} is not minified: {trap}")
+                    raise _NotMinified(f"{origin} is not minified: {trap}", trap)
             del source  # freed before the result is decoded: a large file's bytes are not held three times
             minified = packed.decode("utf-8") if isinstance(packed, bytes) else packed
         elif not text.isascii() and _SURROGATE.search(text):
-            return _unminified(text, f"{origin} holds a lone surrogate, which no encoding can write")
+            raise _NotMinified(f"{origin} holds a lone surrogate, which no encoding can write")
         else:
             minified = minifier(text, **options)
+    except _NotMinified:
+        raise
     except Exception as exc:  # a third-party minifier may raise anything; the page must still render
-        return _unminified(text, f"minifying {origin} failed ({exc!r})")
+        raise _MinifierFailed(f"minifying {origin} failed ({exc!r})") from exc
     if not isinstance(minified, str):
-        return _unminified(text, f"{dotted_path} returned {type(minified).__name__} for {origin}, not text")
+        raise _MinifierFailed(f"{dotted_path} returned {type(minified).__name__} for {origin}, not text")
     if extension in (".js", ".mjs") and not trap_checked:
         trap = js_trap(text, minified)
         if trap:
-            return _unminified(text, f"{origin} is not minified: {trap}")
+            raise _NotMinified(f"{origin} is not minified: {trap}", trap)
     elif extension == ".css":
         minified = repair_css(minified)
     # The map of the source does not describe the minified text: no comment may point at it. rcssmin

@@ -9,6 +9,7 @@ A file that hits a JS trap is served unminified (with a warning); the CSS one is
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 # A template literal as rjsmin sees one: from a backtick to the next unescaped backtick.
 _NAIVE_TEMPLATE = re.compile(r"`[^`\\]*(?:\\.[^`\\]*)*`", re.DOTALL)
@@ -16,6 +17,44 @@ _NAIVE_TEMPLATE = re.compile(r"`[^`\\]*(?:\\.[^`\\]*)*`", re.DOTALL)
 # spans are the same ones.
 _NAIVE_TEMPLATE_BYTES = re.compile(rb"`[^`\\]*(?:\\.[^`\\]*)*`", re.DOTALL)
 _COMMENT_OPEN_BYTES = re.compile(rb"<!--")
+
+#: What :func:`js_trap` says when rjsmin joined a number ending in "." to the next line's name.
+NUMBER_JOINED_TRAP = "rjsmin joins a number ending in '.' to the name on the next line ('1.\\nx' becomes '1.x')"
+
+# Each byte as its kind, so that one literal search finds a number followed by ".name": digits become
+# "0", name characters (ASCII letters, "_", "$" and every byte of a multibyte character) "a", "." stays.
+_SHAPES = bytes(
+    0x30
+    if chr(byte).isdigit() and byte < 0x80
+    else 0x61
+    if byte >= 0x80 or chr(byte).isalpha() or chr(byte) in "_$"
+    else byte
+    if chr(byte) in ".<!-"
+    else 0x20
+    for byte in range(256)
+)
+_NUMBER_DOT_NAME = re.compile(rb"0\.a")
+
+
+def _numbers_before_names(shape: bytes, text: bytes) -> Counter[bytes]:
+    """Each number (digits not ending a name) followed by ``.`` and a name, as written in ``text``."""
+    found: Counter[bytes] = Counter()
+    length = len(shape)
+    for match in _NUMBER_DOT_NAME.finditer(shape):
+        start = match.start()
+        while start > 0 and shape[start - 1] == 0x30:
+            start -= 1
+        if start > 0 and shape[start - 1] in b"a.":
+            continue
+        end = match.end()
+        while end < length and shape[end] in b"a0":
+            end += 1
+        found[text[start:end]] += 1
+    return found
+
+
+#: What :func:`js_trap` says of a script that nests template literals (minified around them instead).
+NESTED_TEMPLATE_TRAP = "it nests a template literal inside another's ${…}, which rjsmin cuts short"
 
 
 def has_nested_template_literal(text: str) -> bool:
@@ -36,25 +75,33 @@ def js_trap(source: str, minified: str) -> str | None:
     rjsmin starts no line that the source did not.
     """
     if "`" in source and "${" in source and has_nested_template_literal(source):
-        return "it nests a template literal inside another's ${…}, which rjsmin cuts short"
+        return NESTED_TEMPLATE_TRAP
     if "<!--" in minified and minified.count("<!--") > source.count("<!--"):
         return "minifying would write '<!--', which browsers read as the start of a comment"
-    return None
+    return js_trap_bytes(
+        source.encode("utf-8", "surrogatepass"), minified.encode("utf-8", "surrogatepass"), templates=False
+    )
 
 
-def js_trap_bytes(source: bytes, minified: bytes) -> str | None:
+def js_trap_bytes(source: bytes, minified: bytes, *, templates: bool = True) -> str | None:
     """:func:`js_trap` over the UTF-8 bytes of the source and of its minified text: the same answer,
     one byte per character to look at (text with a character past U+00FF takes two or four).
 
     Searched with compiled patterns: ``bytes.__contains__`` looks for a two- or four-byte needle at
     about half the speed of the regex engine, and the spans alone tell whether any holds ``${``.
     """
-    if b"`" in source:
+    if templates and b"`" in source:
         spans = _NAIVE_TEMPLATE_BYTES.findall(source)
         if any(b"${" in span and span.count(b"{") > span.count(b"}") for span in spans):
-            return "it nests a template literal inside another's ${…}, which rjsmin cuts short"
+            return NESTED_TEMPLATE_TRAP
     if _COMMENT_OPEN_BYTES.search(minified) and minified.count(b"<!--") > source.count(b"<!--"):
         return "minifying would write '<!--', which browsers read as the start of a comment"
+    # rjsmin drops the line break in "1.\nx" (a number, then a statement). A number right before ".x"
+    # is never code (1.x is a syntax error): one the source does not hold is that join.
+    # Compared by their text, so that "step 3.a" in a comment (gone from the result) hides nothing.
+    joined = _numbers_before_names(minified.translate(_SHAPES), minified)
+    if joined and joined - _numbers_before_names(source.translate(_SHAPES), source):
+        return NUMBER_JOINED_TRAP
     return None
 
 
