@@ -1,7 +1,8 @@
 """Real third-party assets nobody here wrote, for the hardening tests and the benchmarks.
 
 Django admin's own static files, plus jQuery, Bootstrap and Font Awesome from the npm registry at the
-exact versions (and integrity hashes) of ``devservers/npm_corpus/package-lock.json``. They are
+exact versions (and integrity hashes) of ``devservers/npm_corpus/package-lock.json``; the same lock
+brings d3, Vue, TinyMCE and plotly.js, whose scripts rjsmin misreads (tests/pipeline/test_rjsmin_traps.py). They are
 unpacked by ``npm ci --ignore-scripts`` into a cache folder named after the lock file's hash, so a
 set-up never depends on a Python build step, and a new lock gets a new folder.
 ``python -m devservers.corpus --install`` does it ahead of time (the set-up scripts do).

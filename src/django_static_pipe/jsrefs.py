@@ -24,6 +24,8 @@ _REGEX_AFTER_PUNCTUATION = frozenset("(,=:[!&|?{};+-*%<>~^")
 _WORD = re.compile(r"[A-Za-z_$\u0080-\uffff][\w$\u0080-\uffff]*")
 _NUMBER = re.compile(r"\d[\w.]*|\.\d[\w.]*")
 _SPACE = re.compile(r"(?:\s+|//[^\n\r\u2028\u2029]*|/\*.*?(?:\*/|\Z))*", re.DOTALL)
+#: Whitespace and comments, as the lexer skips them before each token.
+SPACE_AND_COMMENTS = _SPACE
 _STRING = {
     '"': re.compile(r'"(?:\\.|\\\n|[^"\\\n])*"?', re.DOTALL),
     "'": re.compile(r"'(?:\\.|\\\n|[^'\\\n])*'?", re.DOTALL),

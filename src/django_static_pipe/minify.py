@@ -23,8 +23,17 @@ from django.utils.module_loading import import_string
 
 from .conf import pipe_settings
 from .exceptions import MinifyWarning
-from .js_templates import minify_around_templates
-from .minify_guards import NESTED_TEMPLATE_TRAP, RESCAN_BUDGET, js_trap, js_trap_bytes, repair_css, rescan_work
+from .js_prepare import minify_prepared
+from .minify_guards import (
+    MISREAD_REGEX_TRAP,
+    NESTED_TEMPLATE_TRAP,
+    NUMBER_JOINED_TRAP,
+    RESCAN_BUDGET,
+    js_trap,
+    js_trap_bytes,
+    repair_css,
+    rescan_work,
+)
 from .minify_html import minify_html
 from .sourcemaps import without_map_comment
 
@@ -58,27 +67,30 @@ def minify(extension: str, text: str, origin: str, *, raw: bool = False) -> str:
 
     ``raw`` text holds one character per byte of a file that is not valid in its encoding
     (:mod:`django_static_pipe.charsets`): it is minified as those bytes, and the result is raw too.
-    A script that nests template literals is minified with its literals kept verbatim
-    (:mod:`django_static_pipe.js_templates`).
+    A script rjsmin would misread (nested template literals, a regular expression after ``=>``, a
+    number ending in ``.`` at a line end) is minified after :mod:`django_static_pipe.js_prepare` has
+    changed what it misreads.
     """
     try:
         return _minify(extension, text, origin, raw)
     except _NotMinified as refusal:
-        if refusal.trap == NESTED_TEMPLATE_TRAP:
-            around = _around_templates(extension, text, origin, raw)
-            if around is not None:
-                return around
-        return _unminified(text, refusal.why)
+        if refusal.trap not in _PREPARED_AGAINST:
+            return _unminified(text, refusal.why)
+        try:
+            prepared = minify_prepared(
+                text, lambda changed, check_templates: _minify(extension, changed, origin, raw, check_templates, False)
+            )
+        except _NotMinified as still:  # what the prepared text still hits is what to report
+            return _unminified(text, still.why)
+        except _MinifierFailed as failure:
+            return _unminified(text, str(failure))
+        return _unminified(text, refusal.why) if prepared is None else prepared
     except _MinifierFailed as failure:
         return _unminified(text, str(failure))
 
 
-def _around_templates(extension: str, text: str, origin: str, raw: bool) -> str | None:
-    """The script minified with its outermost template literals kept verbatim; None when not."""
-    try:
-        return minify_around_templates(text, lambda swapped: _minify(extension, swapped, origin, raw))
-    except (_NotMinified, _MinifierFailed):  # a trap or failure in the code between the literals
-        return None
+#: The traps :mod:`js_prepare` changes a script against.
+_PREPARED_AGAINST = frozenset({NESTED_TEMPLATE_TRAP, MISREAD_REGEX_TRAP, NUMBER_JOINED_TRAP})
 
 
 class _NotMinified(Exception):
@@ -94,7 +106,12 @@ class _MinifierFailed(Exception):
     """The configured minifier raised or returned something that is not text."""
 
 
-def _minify(extension: str, text: str, origin: str, raw: bool) -> str:
+def _minify(
+    extension: str, text: str, origin: str, raw: bool, check_templates: bool = True, check_regexes: bool = True
+) -> str:
+    """Minify or raise. A prepared text (:mod:`js_prepare`) skips the guards its preparation answered:
+    every regular expression after ``>`` is in parentheses, and ``check_templates`` says whether a
+    backtick is left where rjsmin could take it for a template literal."""
     dotted_path = pipe_settings.minifiers.get(extension.lower())
     if not dotted_path:
         return text
@@ -119,7 +136,10 @@ def _minify(extension: str, text: str, origin: str, raw: bool) -> str:
                 raise _NotMinified(f"{origin} holds a lone surrogate, which no encoding can write") from None
             packed = minifier(source, **options)
             if extension in (".js", ".mjs") and isinstance(packed, bytes):
-                trap, trap_checked = js_trap_bytes(source, packed), True
+                trap, trap_checked = (
+                    js_trap_bytes(source, packed, templates=check_templates, regexes=check_regexes),
+                    True,
+                )
                 if trap:
                     raise _NotMinified(f"{origin} is not minified: {trap}", trap)
             del source  # freed before the result is decoded: a large file's bytes are not held three times
@@ -135,7 +155,7 @@ def _minify(extension: str, text: str, origin: str, raw: bool) -> str:
     if not isinstance(minified, str):
         raise _MinifierFailed(f"{dotted_path} returned {type(minified).__name__} for {origin}, not text")
     if extension in (".js", ".mjs") and not trap_checked:
-        trap = js_trap(text, minified)
+        trap = js_trap(text, minified, templates=check_templates, regexes=check_regexes)
         if trap:
             raise _NotMinified(f"{origin} is not minified: {trap}", trap)
     elif extension == ".css":

@@ -35,6 +35,32 @@ _SHAPES = bytes(
 )
 _NUMBER_DOT_NAME = re.compile(rb"0\.a")
 
+#: What :func:`js_trap` says when rjsmin took a regular expression after ``>`` for a division.
+MISREAD_REGEX_TRAP = "rjsmin reads a regular expression after '=>' or '>' as a division and changes it"
+_GT_SLASH = re.compile(rb">/")
+# A regular expression right after ">" on its line, as the lexer reads one (classes may hold "/"); at
+# most 256 parts, so that text of unclosed ones (inline content is anybody's) is scanned in linear time.
+_REGEX_AFTER_GT = re.compile(rb">[ \t]*(/(?![/*])(?:[^/\\\n\[]|\\.|\[(?:[^\]\\\n]|\\.){0,256}\]){0,256}/)")
+
+
+# What rjsmin, reading a regular expression as code, would change: a space, a quote or backtick, a
+# comment opener, or a "/" after one of the characters that make it start a regular expression there.
+_MISREADABLE = re.compile(rb"""[\s'"`]|[(,=:\[!&|?{};+*\-/]/|/\*""")
+
+
+def _regex_misread(source: bytes, minified: bytes) -> bool:
+    """True when a regular expression after ``>`` in ``source`` that rjsmin would change if it read
+    it as code is not in ``minified`` as it was.
+
+    rjsmin copies a regular expression it recognises byte for byte; one it took for a division only
+    survives when nothing in it looks like a space, string or comment to code. A ``> /…/`` inside a
+    comment or string can only make this say yes (the file is then minified with the lexer's help).
+    """
+    return any(
+        _MISREADABLE.search(match.group(1)) is not None and match.group(1) not in minified
+        for match in _REGEX_AFTER_GT.finditer(source)
+    )
+
 
 def _numbers_before_names(shape: bytes, text: bytes) -> Counter[bytes]:
     """Each number (digits not ending a name) followed by ``.`` and a name, as written in ``text``."""
@@ -68,22 +94,25 @@ def has_nested_template_literal(text: str) -> bool:
     return any("${" in span and span.count("{") > span.count("}") for span in _NAIVE_TEMPLATE.findall(text))
 
 
-def js_trap(source: str, minified: str) -> str | None:
+def js_trap(source: str, minified: str, *, templates: bool = True, regexes: bool = True) -> str | None:
     """Why the minified JS may not mean what ``source`` means; None when no known trap applies.
 
     Only ``<!--`` is checked for: a ``-->`` would open a comment only at the start of a line, and
     rjsmin starts no line that the source did not.
     """
-    if "`" in source and "${" in source and has_nested_template_literal(source):
+    if templates and "`" in source and "${" in source and has_nested_template_literal(source):
         return NESTED_TEMPLATE_TRAP
     if "<!--" in minified and minified.count("<!--") > source.count("<!--"):
         return "minifying would write '<!--', which browsers read as the start of a comment"
     return js_trap_bytes(
-        source.encode("utf-8", "surrogatepass"), minified.encode("utf-8", "surrogatepass"), templates=False
+        source.encode("utf-8", "surrogatepass"),
+        minified.encode("utf-8", "surrogatepass"),
+        templates=False,
+        regexes=regexes,
     )
 
 
-def js_trap_bytes(source: bytes, minified: bytes, *, templates: bool = True) -> str | None:
+def js_trap_bytes(source: bytes, minified: bytes, *, templates: bool = True, regexes: bool = True) -> str | None:
     """:func:`js_trap` over the UTF-8 bytes of the source and of its minified text: the same answer,
     one byte per character to look at (text with a character past U+00FF takes two or four).
 
@@ -96,6 +125,8 @@ def js_trap_bytes(source: bytes, minified: bytes, *, templates: bool = True) -> 
             return NESTED_TEMPLATE_TRAP
     if _COMMENT_OPEN_BYTES.search(minified) and minified.count(b"<!--") > source.count(b"<!--"):
         return "minifying would write '<!--', which browsers read as the start of a comment"
+    if regexes and _GT_SLASH.search(minified) and _regex_misread(source, minified):
+        return MISREAD_REGEX_TRAP
     # rjsmin drops the line break in "1.\nx" (a number, then a statement). A number right before ".x"
     # is never code (1.x is a syntax error): one the source does not hold is that join.
     # Compared by their text, so that "step 3.a" in a comment (gone from the result) hides nothing.

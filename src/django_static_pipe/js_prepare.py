@@ -1,0 +1,173 @@
+"""Rewriting a script so that rjsmin reads it as a browser does, then putting it back.
+
+rjsmin misreads two things real libraries write:
+
+- a template literal nested inside another's ``${…}``: it takes a literal to end at the next
+  backtick and squeezes the outer literal's text as if it were code (d3, Vue, three.js, mermaid,
+  video.js, TinyMCE);
+- a regular expression after ``=>``, ``>``, ``<``, ``~``, ``^``, ``%`` or a keyword other than
+  ``return``: it reads the ``/`` as a division, so ``x => /^image\\//.test(t)`` loses everything after
+  ``//`` as a comment (TinyMCE);
+- a number ending in ``.`` at the end of a line: it drops the line break, and ``1.`` followed by
+  ``dashData = …`` on the next line becomes the syntax error ``1.dashData`` (plotly.js 2).
+
+Both are found with the lexer of :mod:`jsrefs` (which follows ``${…}`` to any depth, and strings,
+comments and regular expressions around it). Each outermost template literal is swapped for a
+placeholder literal with no backtick or ``${`` inside, which rjsmin copies as it is, and put back byte
+for byte afterwards (its ``${…}`` code unminified); each such regular expression is wrapped in
+parentheses, after which rjsmin reads it as one; such a number gets its ``0`` (``1.0``, the same
+number), after which rjsmin keeps the line break. When anything does not add up (an unclosed literal,
+a placeholder lost or repeated), None is returned and the caller serves the file unminified.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .jsrefs import SPACE_AND_COMMENTS, Lexer
+
+# After these a "/" always starts a regular expression, and rjsmin (which knows "(,=:[!&|?{};+-*" and
+# "return") takes it for a division. Words that may also be names (of, yield, await) are left out:
+# wrapping a division in parentheses would change what it means.
+_MISREAD_AFTER_PUNCTUATION = frozenset("<>~^%")
+_MISREAD_AFTER_WORDS = frozenset({"typeof", "instanceof", "in", "new", "delete", "void", "throw", "case", "do", "else"})
+
+
+# A number ending in "." before a line end or a comment; whether it is code is told by the lexer.
+_NUMBER_AT_LINE_END = re.compile(r"(?<![\w$.])[0-9]+\.(?=[ \t]*(?:[\r\n\u2028\u2029]|//|/\*))")
+
+
+@dataclass
+class Preparation:
+    """What to change in a script before rjsmin reads it."""
+
+    templates: list[tuple[int, int]] = field(default_factory=list)  # (start, end) of outermost literals
+    wrapped: list[tuple[int, int]] = field(default_factory=list)  # regular expressions to parenthesise
+    completed: list[int] = field(default_factory=list)  # where a number ending in "." gets its "0"
+    # A backtick inside a regular expression is where rjsmin and the lexer could still disagree about
+    # where a template literal starts: the guard against nested literals must then run again.
+    backtick_in_regex: bool = False
+
+
+def preparation(text: str) -> Preparation | None:
+    """What ``text`` needs; None if a template literal never closes (nothing is then safe to move)."""
+    lexer = Lexer(text)
+    lexer.skim = True  # only strings, comments, templates and regular expressions matter here
+    found = Preparation()
+    numbers = _NumbersAtLineEnd(text, found.completed)
+    start = -1
+    previous = None
+    for token in lexer:
+        if start < 0:
+            numbers.take_code(previous.end if previous else 0, token.start, token.end, token.kind == "number")
+        if token.kind == "regex":
+            found.backtick_in_regex = found.backtick_in_regex or "`" in token.text
+            if start < 0 and previous is not None and _misread_after(previous.kind, previous.text):
+                found.wrapped.append((token.start, token.end))
+        elif token.kind == "template":
+            if start < 0:
+                if token.text[0] != "`":  # a "}" closing a substitution no literal opened: not a script
+                    return None
+                start = token.start
+            if lexer.substitutions == 0:
+                found.templates.append((start, token.end))
+                start = -1
+        previous = token
+    if start >= 0 or lexer.unclosed_template:
+        return None
+    numbers.take_code(previous.end if previous else 0, len(text), len(text), False)
+    return found
+
+
+class _NumbersAtLineEnd:
+    """Collects the numbers ending in "." at a line end that are code, token gap by token gap.
+
+    Between two tokens the skimming lexer passes whitespace and comments, then a plain run of code
+    (no quote, backtick or slash in it) whose last token it yields: a candidate after the whitespace
+    and comments of its gap, or inside a number token, is code; one inside a string, template,
+    regular expression or comment is not.
+    """
+
+    def __init__(self, text: str, into: list[int]) -> None:
+        self.text = text
+        self.into = into
+        self.candidates = [match.end() for match in _NUMBER_AT_LINE_END.finditer(text)]
+        self.next = 0
+
+    def take_code(self, gap_start: int, token_start: int, token_end: int, number: bool) -> None:
+        """Look at the candidates up to ``token_end``: the gap from ``gap_start``, then the token."""
+        if self.next >= len(self.candidates):
+            return
+        code_from = SPACE_AND_COMMENTS.match(self.text, gap_start).end()  # type: ignore[union-attr]
+        while self.next < len(self.candidates) and self.candidates[self.next] <= token_end:
+            end = self.candidates[self.next]
+            digits_start = end - 1
+            while digits_start > 0 and self.text[digits_start - 1].isdigit():
+                digits_start -= 1
+            in_gap_code = code_from <= digits_start and end <= token_start
+            if in_gap_code or (number and token_start <= digits_start):
+                self.into.append(end)
+            self.next += 1
+
+
+def outer_templates(text: str) -> list[tuple[int, int]] | None:
+    """The ``(start, end)`` of every outermost template literal, in order; None if one never closes."""
+    found = preparation(text)
+    return None if found is None else found.templates
+
+
+def _misread_after(kind: str, text: str) -> bool:
+    return (kind == "punct" and text in _MISREAD_AFTER_PUNCTUATION) or (kind == "word" and text in _MISREAD_AFTER_WORDS)
+
+
+def _placeholder_marker(text: str) -> str:
+    """A word that ``text`` does not hold, to name placeholders by."""
+    while True:
+        marker = f"static_pipe_template_{secrets.token_hex(8)}_"
+        if marker not in text:
+            return marker
+
+
+def minify_prepared(text: str, minify: Callable[[str, bool], str]) -> str | None:
+    """``text`` minified by ``minify`` after :func:`preparation`'s changes, its template literals put
+    back verbatim; None when that cannot be done safely. What ``minify`` raises is left to the caller.
+
+    ``minify(prepared, check_templates)`` runs every guard on the prepared text. Once every real
+    literal is a placeholder, the backticks left are in strings, comments and regular expressions;
+    the guard against nested literals, fooled by a backtick in a string, is asked for only when one
+    is in a regular expression.
+    """
+    found = preparation(text)
+    if found is None:
+        return None
+    # With nothing to change, the guard that sent the script here was fooled (a "> /x/" in a comment,
+    # a backtick in a string): the text is minified as it is, the lexer having answered that guard.
+    marker = _placeholder_marker(text)
+    changes = sorted(
+        [(start, end, f"`{marker}{index}`") for index, (start, end) in enumerate(found.templates)]
+        + [(start, end, f"({text[start:end]})") for start, end in found.wrapped]
+        + [(end, end, "0") for end in found.completed]
+    )
+    pieces: list[str] = []
+    position = 0
+    for start, end, replacement in changes:
+        pieces.append(text[position:start])
+        pieces.append(replacement)
+        position = end
+    pieces.append(text[position:])
+    prepared = "".join(pieces)
+    del pieces
+    minified = minify(prepared, found.backtick_in_regex)  # raises when the prepared text cannot be minified
+    del prepared
+    spans = found.templates
+    parts = re.split(f"`{re.escape(marker)}([0-9]+)`", minified)
+    if len(parts) != 2 * len(spans) + 1 or any(parts[2 * index + 1] != str(index) for index in range(len(spans))):
+        return None
+    if any(marker in part for part in parts[0::2]):
+        return None
+    for index, (start, end) in enumerate(spans):
+        parts[2 * index + 1] = text[start:end]
+    return "".join(parts)
