@@ -8,6 +8,7 @@ import os
 import pwd
 import tempfile
 import time
+import warnings
 
 import pytest
 from django.template import Context, Template
@@ -16,6 +17,7 @@ from django_static_pipe import locks, pipeline
 from django_static_pipe.css import tokens as css_tokens
 from django_static_pipe.exceptions import BundleError
 from django_static_pipe.jsrefs import specifiers
+from django_static_pipe.minify import minify
 from django_static_pipe.minify_html import minify_html
 from tests.conftest import T0
 from tests.hardening.figures import cpu_seconds, record
@@ -215,6 +217,13 @@ def test_bundles_are_capped_in_members_and_bytes(site, settings):
 
 # -- 17. linear scanners -------------------------------------------------------------------------------
 
+def _minify_script(text: str) -> str:
+    """The minify step as inline content takes it (anybody's text), warnings and all."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return minify(".js", text, "inline js content")
+
+
 HOSTILE = {
     "css: unclosed url(": (css_tokens, "url("),
     "css: unclosed quoted url(": (css_tokens, 'url("'),
@@ -223,6 +232,12 @@ HOSTILE = {
     "html: unclosed comments": (minify_html, "<!--"),
     "js: unclosed classes in regexes": (specifiers, "((/[\\]"),
     "js: dynamic imports": (specifiers, "import("),
+    # what rjsmin misreads, so that the lexer prepares the script (js_prepare) and the guards look again
+    "js: nested template literals": (_minify_script, "a = `x ${ `y` } z`;\n"),
+    "js: unclosed nested template literals": (_minify_script, "`${`"),
+    "js: regular expressions after =>": (_minify_script, "f = x => /^a\\//.test(x);\n"),
+    "js: unclosed classes after >": (_minify_script, ">/["),
+    "js: numbers at line ends": (_minify_script, "x = 1.\ny = 2\n"),
 }
 
 
