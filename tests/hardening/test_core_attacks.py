@@ -217,6 +217,7 @@ def test_bundles_are_capped_in_members_and_bytes(site, settings):
 
 # -- 17. linear scanners -------------------------------------------------------------------------------
 
+
 def _minify_script(text: str) -> str:
     """The minify step as inline content takes it (anybody's text), warnings and all."""
     with warnings.catch_warnings():
