@@ -5,17 +5,17 @@ rjsmin misreads two things real libraries write:
 - a template literal nested inside another's ``${…}``: it takes a literal to end at the next
   backtick and squeezes the outer literal's text as if it were code (d3, Vue, three.js, mermaid,
   video.js, TinyMCE);
-- a regular expression after ``=>``, ``>``, ``<``, ``~``, ``^``, ``%`` or a keyword other than
-  ``return``: it reads the ``/`` as a division, so ``x => /^image\\//.test(t)`` loses everything after
-  ``//`` as a comment (TinyMCE);
+- a regular expression after ``=>`` (and ``>``, ``<``, ``~``, ``^``, ``%`` or a keyword other than
+  ``return``): it reads the ``/`` as a division, so ``x => /^image\\//.test(t)`` loses everything after
+  ``//`` as a comment (TinyMCE); only the arrow's is wrapped (see below);
 - a number ending in ``.`` at the end of a line: it drops the line break, and ``1.`` followed by
   ``dashData = …`` on the next line becomes the syntax error ``1.dashData`` (plotly.js 2).
 
 Both are found with the lexer of :mod:`jsrefs` (which follows ``${…}`` to any depth, and strings,
 comments and regular expressions around it). Each outermost template literal is swapped for a
 placeholder literal with no backtick or ``${`` inside, which rjsmin copies as it is, and put back byte
-for byte afterwards (its ``${…}`` code unminified); each such regular expression is wrapped in
-parentheses, after which rjsmin reads it as one; such a number gets its ``0`` (``1.0``, the same
+for byte afterwards (its ``${…}`` code unminified); each such regular expression after an arrow is
+wrapped in parentheses, after which rjsmin reads it as one; such a number gets its ``0`` (``1.0``, the same
 number), after which rjsmin keeps the line break. When anything does not add up (an unclosed literal,
 a placeholder lost or repeated), None is returned and the caller serves the file unminified.
 """
@@ -29,13 +29,10 @@ from dataclasses import dataclass, field
 
 from .jsrefs import SPACE_AND_COMMENTS, Lexer
 
-# After these a "/" always starts a regular expression, and rjsmin (which knows "(,=:[!&|?{};+-*" and
-# "return") takes it for a division. Words that may also be names (of, yield, await) are left out:
-# wrapping a division in parentheses would change what it means.
-_MISREAD_AFTER_PUNCTUATION = frozenset("<>~^%")
-_MISREAD_AFTER_WORDS = frozenset({"typeof", "instanceof", "in", "new", "delete", "void", "throw", "case", "do", "else"})
-
-
+# After an arrow a "/" always starts a regular expression, and rjsmin (which knows "(,=:[!&|?{};+-*"
+# and "return") takes it for a division. Only there is one wrapped: elsewhere (after "a >", "typeof",
+# "if (x)") the lexer's guess can be wrong too, and wrapping code in parentheses breaks it; rjsmin's
+# misreads there are left to the guard, which serves the file unminified.
 # A number ending in "." before a line end or a comment; whether it is code is told by the lexer.
 _NUMBER_AT_LINE_END = re.compile(r"(?<![\w$.])[0-9]+\.(?=[ \t]*(?:[\r\n\u2028\u2029]|//|/\*))")
 
@@ -47,13 +44,14 @@ class Preparation:
     templates: list[tuple[int, int]] = field(default_factory=list)  # (start, end) of outermost literals
     wrapped: list[tuple[int, int]] = field(default_factory=list)  # regular expressions to parenthesise
     completed: list[int] = field(default_factory=list)  # where a number ending in "." gets its "0"
-    # A backtick inside a regular expression is where rjsmin and the lexer could still disagree about
-    # where a template literal starts: the guard against nested literals must then run again.
-    backtick_in_regex: bool = False
 
 
-def preparation(text: str) -> Preparation | None:
-    """What ``text`` needs; None if a template literal never closes (nothing is then safe to move)."""
+def preparation(text: str, misread: Callable[[str], bool | None] = lambda regex: True) -> Preparation | None:
+    """What ``text`` needs; None if a template literal never closes (nothing is then safe to move).
+
+    Only a regular expression for which ``misread(its text)`` holds (rjsmin changed it) is wrapped;
+    when it answers None (it cannot tell), nothing is prepared.
+    """
     lexer = Lexer(text)
     lexer.skim = True  # only strings, comments, templates and regular expressions matter here
     found = Preparation()
@@ -64,9 +62,12 @@ def preparation(text: str) -> Preparation | None:
         if start < 0:
             numbers.take_code(previous.end if previous else 0, token.start, token.end, token.kind == "number")
         if token.kind == "regex":
-            found.backtick_in_regex = found.backtick_in_regex or "`" in token.text
-            if start < 0 and previous is not None and _misread_after(previous.kind, previous.text):
-                found.wrapped.append((token.start, token.end))
+            if start < 0 and previous is not None and _after_arrow(text, previous.start, previous.kind):
+                changed = misread(token.text)
+                if changed is None:
+                    return None
+                if changed:
+                    found.wrapped.append((token.start, token.end))
         elif token.kind == "template":
             if start < 0:
                 if token.text[0] != "`":  # a "}" closing a substitution no literal opened: not a script
@@ -108,7 +109,8 @@ class _NumbersAtLineEnd:
             while digits_start > 0 and self.text[digits_start - 1].isdigit():
                 digits_start -= 1
             in_gap_code = code_from <= digits_start and end <= token_start
-            if in_gap_code or (number and token_start <= digits_start):
+            legacy_octal = self.text[digits_start] == "0" and end - digits_start > 2  # 07. is no 07.0
+            if not legacy_octal and (in_gap_code or (number and token_start <= digits_start)):
                 self.into.append(end)
             self.next += 1
 
@@ -119,8 +121,9 @@ def outer_templates(text: str) -> list[tuple[int, int]] | None:
     return None if found is None else found.templates
 
 
-def _misread_after(kind: str, text: str) -> bool:
-    return (kind == "punct" and text in _MISREAD_AFTER_PUNCTUATION) or (kind == "word" and text in _MISREAD_AFTER_WORDS)
+def _after_arrow(text: str, token_start: int, kind: str) -> bool:
+    """True when the token before a regular expression is the ``>`` of ``=>``."""
+    return kind == "punct" and token_start > 0 and text[token_start] == ">" and text[token_start - 1] == "="
 
 
 def _placeholder_marker(text: str) -> str:
@@ -131,20 +134,17 @@ def _placeholder_marker(text: str) -> str:
             return marker
 
 
-def minify_prepared(text: str, minify: Callable[[str, bool], str]) -> str | None:
+def minify_prepared(
+    text: str, minify: Callable[[str], str], misread: Callable[[str], bool | None] = lambda regex: True
+) -> str | None:
     """``text`` minified by ``minify`` after :func:`preparation`'s changes, its template literals put
-    back verbatim; None when that cannot be done safely. What ``minify`` raises is left to the caller.
-
-    ``minify(prepared, check_templates)`` runs every guard on the prepared text. Once every real
-    literal is a placeholder, the backticks left are in strings, comments and regular expressions;
-    the guard against nested literals, fooled by a backtick in a string, is asked for only when one
-    is in a regular expression.
+    back verbatim; None when that cannot be done safely. What ``minify`` raises is left to the caller:
+    it runs every guard on the prepared text again, so a misread the lexer did not see (where its
+    reading and rjsmin's differ) still keeps the file unminified.
     """
-    found = preparation(text)
-    if found is None:
+    found = preparation(text, misread)
+    if found is None or not (found.templates or found.wrapped or found.completed):
         return None
-    # With nothing to change, the guard that sent the script here was fooled (a "> /x/" in a comment,
-    # a backtick in a string): the text is minified as it is, the lexer having answered that guard.
     marker = _placeholder_marker(text)
     changes = sorted(
         [(start, end, f"`{marker}{index}`") for index, (start, end) in enumerate(found.templates)]
@@ -160,7 +160,7 @@ def minify_prepared(text: str, minify: Callable[[str, bool], str]) -> str | None
     pieces.append(text[position:])
     prepared = "".join(pieces)
     del pieces
-    minified = minify(prepared, found.backtick_in_regex)  # raises when the prepared text cannot be minified
+    minified = minify(prepared)  # raises when the prepared text cannot be minified
     del prepared
     spans = found.templates
     parts = re.split(f"`{re.escape(marker)}([0-9]+)`", minified)

@@ -26,9 +26,9 @@ _NUMBER = re.compile(r"\d[\w.]*|\.\d[\w.]*")
 _SPACE = re.compile(r"(?:\s+|//[^\n\r\u2028\u2029]*|/\*.*?(?:\*/|\Z))*", re.DOTALL)
 #: Whitespace and comments, as the lexer skips them before each token.
 SPACE_AND_COMMENTS = _SPACE
-_STRING = {
-    '"': re.compile(r'"(?:\\.|\\\n|[^"\\\n])*"?', re.DOTALL),
-    "'": re.compile(r"'(?:\\.|\\\n|[^'\\\n])*'?", re.DOTALL),
+_STRING = {  # a backslash before a line end (CRLF included) continues the string on the next line
+    '"': re.compile(r'"(?:\\\r\n|\\.|[^"\\\n])*"?', re.DOTALL),
+    "'": re.compile(r"'(?:\\\r\n|\\.|[^'\\\n])*'?", re.DOTALL),
 }
 _TEMPLATE_PART = re.compile(r"(?:\\.|[^`\\$]|\$(?!\{))*", re.DOTALL)
 _REGEX_BODY = re.compile(r"(?:\\.|[^/\\\n\[\r\u2028\u2029])*")
@@ -83,6 +83,7 @@ class Lexer:
         self._code_run_end = NextMatch(text, _CODE_RUN_END)
         self._plain_run_end = NextMatch(text, _PLAIN_RUN_END)
         self._next_keyword = NextMatch(text, _KEYWORD)
+        self._chain_memo = (-1, -1)  # (keyword, start of the chain of words before it)
 
     def _regex_allowed(self) -> bool:
         previous = self.previous
@@ -91,8 +92,16 @@ class Lexer:
         if previous.kind == "punct":
             return previous.text in _REGEX_AFTER_PUNCTUATION or previous.text == "}"
         if previous.kind == "word":
-            return previous.text in _REGEX_AFTER_WORDS
+            return previous.text in _REGEX_AFTER_WORDS and not self.is_property_name(previous)
         return False
+
+    def is_property_name(self, token: _Token) -> bool:
+        """True when ``token`` follows a ``.`` (``a.in``, ``a?.delete``): a property, never a keyword."""
+        text = self.text
+        position = token.start - 1
+        while position >= 0 and text[position] in " \t\r\n":
+            position -= 1
+        return position >= 0 and text[position] == "."
 
     def __iter__(self) -> Iterator[_Token]:
         text = self.text
@@ -157,9 +166,7 @@ class Lexer:
         end = len(text) if end < 0 else end
         keyword = self._next_keyword.at_or_after(position)
         if 0 <= keyword < end:  # the run stops before the word or number that holds the keyword
-            end = keyword
-            while end > position and _in_word_or_number(text[end - 1]):
-                end -= 1
+            end = max(position, self._chain_start(keyword))
         if end - position < _SKIM_AT_LEAST:
             return None
         if outside:
@@ -184,6 +191,19 @@ class Lexer:
                 )
             start = token.end
         return token
+
+    def _chain_start(self, keyword: int) -> int:
+        """Where the run of word and number characters (``a.b.c``) that ends at ``keyword`` starts.
+
+        Remembered per keyword: a long chain before one is lexed a token at a time, and walking back
+        over all of it for every token made ``a.a.a.….import`` quadratic.
+        """
+        if self._chain_memo[0] != keyword:
+            start = keyword
+            while start > 0 and _in_word_or_number(self.text[start - 1]):
+                start -= 1
+            self._chain_memo = (keyword, start)
+        return self._chain_memo[1]
 
     def _regex_end(self, start: int) -> int | None:
         """The end of a regular expression literal at ``start``; None when there is none (a division).

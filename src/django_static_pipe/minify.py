@@ -29,6 +29,7 @@ from .minify_guards import (
     NESTED_TEMPLATE_TRAP,
     NUMBER_JOINED_TRAP,
     RESCAN_BUDGET,
+    RegexMisreads,
     js_trap,
     js_trap_bytes,
     repair_css,
@@ -76,10 +77,9 @@ def minify(extension: str, text: str, origin: str, *, raw: bool = False) -> str:
     except _NotMinified as refusal:
         if refusal.trap not in _PREPARED_AGAINST:
             return _unminified(text, refusal.why)
+        misread = RegexMisreads(refusal.result if refusal.result is not None else b"")
         try:
-            prepared = minify_prepared(
-                text, lambda changed, check_templates: _minify(extension, changed, origin, raw, check_templates, False)
-            )
+            prepared = minify_prepared(text, lambda changed: _minify(extension, changed, origin, raw), misread)
         except _NotMinified as still:  # what the prepared text still hits is what to report
             return _unminified(text, still.why)
         except _MinifierFailed as failure:
@@ -96,22 +96,19 @@ _PREPARED_AGAINST = frozenset({NESTED_TEMPLATE_TRAP, MISREAD_REGEX_TRAP, NUMBER_
 class _NotMinified(Exception):
     """The minified text may not mean what the source means (``trap``), or cannot be made."""
 
-    def __init__(self, why: str, trap: str | None = None) -> None:
+    def __init__(self, why: str, trap: str | None = None, result: bytes | None = None) -> None:
         super().__init__(why)
         self.why = why
         self.trap = trap
+        self.result = result  # the minifier's output (UTF-8), which shows what it changed
 
 
 class _MinifierFailed(Exception):
     """The configured minifier raised or returned something that is not text."""
 
 
-def _minify(
-    extension: str, text: str, origin: str, raw: bool, check_templates: bool = True, check_regexes: bool = True
-) -> str:
-    """Minify or raise. A prepared text (:mod:`js_prepare`) skips the guards its preparation answered:
-    every regular expression after ``>`` is in parentheses, and ``check_templates`` says whether a
-    backtick is left where rjsmin could take it for a template literal."""
+def _minify(extension: str, text: str, origin: str, raw: bool) -> str:
+    """``text`` minified, or :class:`_NotMinified` / :class:`_MinifierFailed` saying why not."""
     dotted_path = pipe_settings.minifiers.get(extension.lower())
     if not dotted_path:
         return text
@@ -136,12 +133,9 @@ def _minify(
                 raise _NotMinified(f"{origin} holds a lone surrogate, which no encoding can write") from None
             packed = minifier(source, **options)
             if extension in (".js", ".mjs") and isinstance(packed, bytes):
-                trap, trap_checked = (
-                    js_trap_bytes(source, packed, templates=check_templates, regexes=check_regexes),
-                    True,
-                )
+                trap, trap_checked = js_trap_bytes(source, packed), True
                 if trap:
-                    raise _NotMinified(f"{origin} is not minified: {trap}", trap)
+                    raise _NotMinified(f"{origin} is not minified: {trap}", trap, packed)
             del source  # freed before the result is decoded: a large file's bytes are not held three times
             minified = packed.decode("utf-8") if isinstance(packed, bytes) else packed
         elif not text.isascii() and _SURROGATE.search(text):
@@ -155,9 +149,9 @@ def _minify(
     if not isinstance(minified, str):
         raise _MinifierFailed(f"{dotted_path} returned {type(minified).__name__} for {origin}, not text")
     if extension in (".js", ".mjs") and not trap_checked:
-        trap = js_trap(text, minified, templates=check_templates, regexes=check_regexes)
+        trap = js_trap(text, minified)
         if trap:
-            raise _NotMinified(f"{origin} is not minified: {trap}", trap)
+            raise _NotMinified(f"{origin} is not minified: {trap}", trap, minified.encode("utf-8", "surrogatepass"))
     elif extension == ".css":
         minified = repair_css(minified)
     # The map of the source does not describe the minified text: no comment may point at it. rcssmin

@@ -48,6 +48,59 @@ _REGEX_AFTER_GT = re.compile(rb">[ \t]*(/(?![/*])(?:[^/\\\n\[]|\\.|\[(?:[^\]\\\n
 _MISREADABLE = re.compile(rb"""[\s'"`]|[(,=:\[!&|?{};+*\-/]/|/\*""")
 
 
+class RegexMisreads:
+    """Whether rjsmin, giving ``minified``, changed a regular expression (its text in the source) that
+    it would change if it read it as code; asked in source order.
+
+    The expressions come out in the order they went in, so each is looked for after the last one
+    found: linear, where a search of the whole result per expression was quadratic on a long script
+    of them. After :data:`MAX_MISSES` not found, it answers None (give up: too many to tell cheaply).
+    """
+
+    MAX_MISSES = 64
+
+    def __init__(self, minified: bytes) -> None:
+        self.minified = minified
+        self.position = 0
+        self.misses = 0
+
+    def __call__(self, regex: str) -> bool | None:
+        written = regex.encode("utf-8", "surrogatepass")
+        if _MISREADABLE.search(written) is None:
+            return False
+        found = self.minified.find(written, self.position)
+        if found >= 0:
+            self.position = found + len(written)
+            return False
+        self.misses += 1
+        return None if self.misses > self.MAX_MISSES else True
+
+
+# Where rjsmin takes a "/" to start a regular expression (its own list), and how far back on a line
+# a regular expression that ends in ">/" is looked for.
+_RJSMIN_PREREGEX = frozenset(b"(,=:[!&|?{};+-*\n")
+_LOOK_BACK = 512
+_REGEX_LITERAL = re.compile(rb"/(?![/*])(?:[^/\\\n\[]|\\.|\[(?:[^\]\\\n]|\\.){0,256}\]){0,256}/")
+
+
+def _closes_a_regex(source: bytes, slash: int) -> bool:
+    """True when the ``/`` at ``slash`` ends a regular expression that starts where both rjsmin and
+    JavaScript read one (after ``(``, ``,``, ``=``…): ``.replace(/<br\\/?>/g, …)`` ends in ``>/`` too."""
+    line_start = source.rfind(b"\n", 0, slash) + 1
+    window = max(line_start, slash - _LOOK_BACK)  # a longer look would make hostile lines quadratic
+    start = source.rfind(b"/", window, slash)
+    while start >= 0:
+        literal = _REGEX_LITERAL.match(source, start)
+        if literal is not None and literal.end() == slash + 1:
+            before = start - 1
+            while before >= window and source[before] in b" \t":
+                before -= 1
+            if before < line_start or (before >= window and source[before] in _RJSMIN_PREREGEX):
+                return True
+        start = source.rfind(b"/", window, start)
+    return False
+
+
 def _regex_misread(source: bytes, minified: bytes) -> bool:
     """True when a regular expression after ``>`` in ``source`` that rjsmin would change if it read
     it as code is not in ``minified`` as it was.
@@ -57,7 +110,9 @@ def _regex_misread(source: bytes, minified: bytes) -> bool:
     comment or string can only make this say yes (the file is then minified with the lexer's help).
     """
     return any(
-        _MISREADABLE.search(match.group(1)) is not None and match.group(1) not in minified
+        _MISREADABLE.search(match.group(1)) is not None
+        and match.group(1) not in minified
+        and not _closes_a_regex(source, match.start(1))
         for match in _REGEX_AFTER_GT.finditer(source)
     )
 
@@ -94,13 +149,13 @@ def has_nested_template_literal(text: str) -> bool:
     return any("${" in span and span.count("{") > span.count("}") for span in _NAIVE_TEMPLATE.findall(text))
 
 
-def js_trap(source: str, minified: str, *, templates: bool = True, regexes: bool = True) -> str | None:
+def js_trap(source: str, minified: str) -> str | None:
     """Why the minified JS may not mean what ``source`` means; None when no known trap applies.
 
     Only ``<!--`` is checked for: a ``-->`` would open a comment only at the start of a line, and
     rjsmin starts no line that the source did not.
     """
-    if templates and "`" in source and "${" in source and has_nested_template_literal(source):
+    if "`" in source and "${" in source and has_nested_template_literal(source):
         return NESTED_TEMPLATE_TRAP
     if "<!--" in minified and minified.count("<!--") > source.count("<!--"):
         return "minifying would write '<!--', which browsers read as the start of a comment"
@@ -108,11 +163,10 @@ def js_trap(source: str, minified: str, *, templates: bool = True, regexes: bool
         source.encode("utf-8", "surrogatepass"),
         minified.encode("utf-8", "surrogatepass"),
         templates=False,
-        regexes=regexes,
     )
 
 
-def js_trap_bytes(source: bytes, minified: bytes, *, templates: bool = True, regexes: bool = True) -> str | None:
+def js_trap_bytes(source: bytes, minified: bytes, *, templates: bool = True) -> str | None:
     """:func:`js_trap` over the UTF-8 bytes of the source and of its minified text: the same answer,
     one byte per character to look at (text with a character past U+00FF takes two or four).
 
@@ -125,7 +179,7 @@ def js_trap_bytes(source: bytes, minified: bytes, *, templates: bool = True, reg
             return NESTED_TEMPLATE_TRAP
     if _COMMENT_OPEN_BYTES.search(minified) and minified.count(b"<!--") > source.count(b"<!--"):
         return "minifying would write '<!--', which browsers read as the start of a comment"
-    if regexes and _GT_SLASH.search(minified) and _regex_misread(source, minified):
+    if _GT_SLASH.search(minified) and _regex_misread(source, minified):
         return MISREAD_REGEX_TRAP
     # rjsmin drops the line break in "1.\nx" (a number, then a statement). A number right before ".x"
     # is never code (1.x is a syntax error): one the source does not hold is that join.

@@ -239,6 +239,12 @@ HOSTILE = {
     "js: regular expressions after =>": (_minify_script, "f = x => /^a\\//.test(x);\n"),
     "js: unclosed classes after >": (_minify_script, ">/["),
     "js: numbers at line ends": (_minify_script, "x = 1.\ny = 2\n"),
+    # a chain of names before "import": each token used to walk back over all of the chain
+    "js: a long chain before import": (lambda text: specifiers("x=" + text + "import;"), "a."),
+    "js: a long chain before import, prepared": (
+        lambda text: _minify_script("t=`${`x`}`;\nx=" + text + "import;"),
+        "a.",
+    ),
 }
 
 

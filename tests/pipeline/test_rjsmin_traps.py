@@ -11,8 +11,10 @@ comment) and joins a number ending in "." to the name on the next line (plotly.j
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
+import warnings
 from pathlib import Path
 
 import pytest
@@ -57,7 +59,7 @@ def test_the_outermost_literals_are_found_through_strings_comments_and_regular_e
 )
 def test_a_literal_that_never_closes_is_not_taken_apart(text):
     assert outer_templates(text) is None
-    assert minify_prepared(text, lambda prepared, check_templates: prepared) is None
+    assert minify_prepared(text, lambda prepared: prepared) is None
 
 
 def test_an_unclosed_nested_literal_is_served_unminified_with_a_warning_naming_the_file():
@@ -75,10 +77,10 @@ def test_placeholder_like_text_in_the_script_changes_nothing(recwarn):
 
 
 def test_a_placeholder_the_minifier_lost_or_repeated_gives_up():
-    def drops_placeholders(prepared: str, check_templates: bool) -> str:
+    def drops_placeholders(prepared: str) -> str:
         return prepared.replace("`", "")
 
-    def repeats_them(prepared: str, check_templates: bool) -> str:
+    def repeats_them(prepared: str) -> str:
         return prepared + prepared
 
     assert minify_prepared(NESTED, drops_placeholders) is None
@@ -172,17 +174,68 @@ def test_real_libraries_that_nest_literals_are_minified_and_do_the_same(kind, pa
     assert _probe(kind, output) == before
 
 
-@pytest.mark.parametrize(
-    ("package_file", "at_most"),
-    [("tinymce/tinymce.js", 0.75), ("tinymce/themes/silver/theme.js", 0.75), ("plotly.js-dist/plotly.js", 0.75)],
-)
-def test_real_libraries_rjsmin_broke_are_minified_and_parse(package_file, at_most, tmp_path, recwarn):
-    source = corpus.ensure_installed() / package_file
-    text = source.read_text(encoding="utf-8")
+def test_plotly_which_rjsmin_broke_is_minified_and_parses(tmp_path, recwarn):
+    package_file = "plotly.js-dist/plotly.js"
+    text = (corpus.ensure_installed() / package_file).read_text(encoding="utf-8")
     minified = minify(".js", text, package_file)
     assert not [w for w in recwarn if issubclass(w.category, MinifyWarning)]
-    assert len(minified) <= at_most * len(text)
-    output = tmp_path / Path(package_file).name
-    output.write_text(minified, encoding="utf-8")
-    checked = subprocess.run([_node(), "--check", str(output)], capture_output=True, text=True)
+    assert len(minified) <= 0.75 * len(text)
+    _assert_parses(minified, tmp_path / "plotly.js")
+
+
+@pytest.mark.parametrize("package_file", ["tinymce/tinymce.js", "tinymce/themes/silver/theme.js"])
+def test_tinymce_which_rjsmin_broke_is_never_written_broken(package_file, tmp_path):
+    """TinyMCE nests template literals and has a backtick in a string, which still fools the guard
+    after the literals are swapped out: it is served as it is, with a warning naming it."""
+    text = (corpus.ensure_installed() / package_file).read_text(encoding="utf-8")
+    with pytest.warns(MinifyWarning, match=re.escape(package_file) + " is not minified"):
+        minified = minify(".js", text, package_file)
+    assert minified == text
+    _assert_parses(minified, tmp_path / Path(package_file).name)
+
+
+def _assert_parses(script: str, path: Path) -> None:
+    path.write_text(script, encoding="utf-8")
+    checked = subprocess.run([_node(), "--check", str(path)], capture_output=True, text=True)
     assert checked.returncode == 0, checked.stderr[-2000:]
+
+
+def _globals_after(script: str) -> dict:
+    """What running ``script`` in node leaves in its global object (or the error it throws)."""
+    program = (
+        "const vm = require('vm'); const box = {};"
+        "try { vm.runInNewContext(require('fs').readFileSync(0, 'utf8'), box); }"
+        "catch (e) { box.__error = e.constructor.name; }"
+        "console.log(JSON.stringify(box));"
+    )
+    output = subprocess.run([_node(), "-e", program], input=script, capture_output=True, text=True, timeout=60)
+    return json.loads(output.stdout)
+
+
+# Found by an outside review of this change, each with node before and after.
+REVIEWED = [
+    # a property named like a keyword divides; it must not be taken for "in" before a regex
+    "var a = {in: 8};\nvar x = a.in / 2 / 4;\nvar y = 3 > /a  b/.test('a  b');\n",
+    "var a = {delete: 8, case: 2};\nvar x = a.delete / 2 / a?.case;\nvar t = `p ${ `q  r` } s`;\n",
+    # a regular expression after "if (x)" (the lexer reads a division there) holding "a>"
+    "var x = 1; if (x) /a>/.test('a>') || /b/.test('b');\nvar T = `a ${ `b` } c`;\n",
+    "var r = 0; if (1) /'/.test(''); var g = 4 > /a  b/.source.length;\n",
+    "var x = 1; if (x) /`/.test('`'); var t = `${ `a  b` }`;\n",
+    # strings continued over CRLF line ends
+    "var s = 'a\\\r\n'; var t = `${ `x  y` }`;\n",
+    "var s = 'a\\\r\n'; var g = 4 > /a  b/.source.length;\n",
+    'var s = "a\\\r\n1.// b"; var t = `${ `c  d` }`;\n',
+    "var s = ' x > /y  z/ '; var t = `${ `c  d` }`;\n",
+    # a legacy octal number ending in "." is no place for a 0
+    "var x = 07.\ny = 2\n",
+]
+
+
+@pytest.mark.parametrize("source", REVIEWED)
+def test_reviewed_scripts_mean_the_same_minified_or_are_served_as_they_are(source):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        minified = minify(".js", source, "reviewed.js")
+    if minified == source:
+        assert [w for w in caught if issubclass(w.category, MinifyWarning)], "unminified without a warning"
+    assert _globals_after(minified) == _globals_after(source)
