@@ -75,11 +75,19 @@ def minify(extension: str, text: str, origin: str, *, raw: bool = False) -> str:
     try:
         return _minify(extension, text, origin, raw)
     except _NotMinified as refusal:
+        # The traceback keeps _minify's frame, and with it the source's UTF-8 copy, alive; the
+        # prepared attempt needs neither.
+        refusal.__traceback__ = None
         if refusal.trap not in _PREPARED_AGAINST:
             return _unminified(text, refusal.why)
         misread = RegexMisreads(refusal.result if refusal.result is not None else b"")
         try:
-            prepared = minify_prepared(text, lambda changed: _minify(extension, changed, origin, raw), misread)
+            prepared = minify_prepared(
+                text,
+                lambda changed: _minify_encoded(extension, changed, origin, raw),
+                misread,
+                "latin-1" if raw else "utf-8",
+            )
         except _NotMinified as still:  # what the prepared text still hits is what to report
             return _unminified(text, still.why)
         except _MinifierFailed as failure:
@@ -91,6 +99,28 @@ def minify(extension: str, text: str, origin: str, *, raw: bool = False) -> str:
 
 #: The traps :mod:`js_prepare` changes a script against.
 _PREPARED_AGAINST = frozenset({NESTED_TEMPLATE_TRAP, MISREAD_REGEX_TRAP, NUMBER_JOINED_TRAP})
+
+
+def _minify_encoded(extension: str, script: bytes, origin: str, raw: bool) -> bytes:
+    """:func:`_minify` of an encoded script (UTF-8, or Latin-1 when ``raw``), with the same guards;
+    rjsmin reads the bytes themselves, so a large script is never held as text here."""
+    encoding = "latin-1" if raw else "utf-8"
+    dotted_path = pipe_settings.minifiers.get(extension.lower())
+    if dotted_path not in BYTES_MINIFIERS or raw:
+        return _minify(extension, script.decode(encoding, "surrogatepass"), origin, raw).encode(
+            encoding, "surrogatepass"
+        )
+    options = {"keep_bang_comments": pipe_settings.keep_license_comments}
+    try:
+        packed = _load(dotted_path)(script, **options)
+    except Exception as exc:  # a third-party minifier may raise anything; the page must still render
+        raise _MinifierFailed(f"minifying {origin} failed ({exc!r})") from exc
+    if not isinstance(packed, bytes):
+        raise _MinifierFailed(f"{dotted_path} returned {type(packed).__name__} for {origin}, not bytes")
+    trap = js_trap_bytes(script, packed)
+    if trap:
+        raise _NotMinified(f"{origin} is not minified: {trap}", trap, packed)
+    return packed
 
 
 class _NotMinified(Exception):

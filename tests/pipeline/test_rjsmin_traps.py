@@ -77,10 +77,10 @@ def test_placeholder_like_text_in_the_script_changes_nothing(recwarn):
 
 
 def test_a_placeholder_the_minifier_lost_or_repeated_gives_up():
-    def drops_placeholders(prepared: str) -> str:
-        return prepared.replace("`", "")
+    def drops_placeholders(prepared: bytes) -> bytes:
+        return prepared.replace(b"`", b"")
 
-    def repeats_them(prepared: str) -> str:
+    def repeats_them(prepared: bytes) -> bytes:
         return prepared + prepared
 
     assert minify_prepared(NESTED, drops_placeholders) is None
