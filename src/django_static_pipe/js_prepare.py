@@ -28,13 +28,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .jsrefs import SPACE_AND_COMMENTS, Lexer
+from .next_match import NextMatch
 
 # After an arrow a "/" always starts a regular expression, and rjsmin (which knows "(,=:[!&|?{};+-*"
 # and "return") takes it for a division. Only there is one wrapped: elsewhere (after "a >", "typeof",
 # "if (x)") the lexer's guess can be wrong too, and wrapping code in parentheses breaks it; rjsmin's
 # misreads there are left to the guard, which serves the file unminified.
 # A number ending in "." before a line end or a comment; whether it is code is told by the lexer.
-_NUMBER_AT_LINE_END = re.compile(r"(?<![\w$.])[0-9]+\.(?=[ \t]*(?:[\r\n\u2028\u2029]|//|/\*))")
+_NUMBER_AT_LINE_END = re.compile(r"(?<![\w$.}\u200c\u200d])[0-9]+\.(?=[ \t]*(?:[\r\n\u2028\u2029]|//|/\*))")
+
+
+_LINE_END = re.compile("[\n\r\u2028\u2029]")
 
 
 @dataclass
@@ -58,7 +62,18 @@ def preparation(text: str, misread: Callable[[str], bool | None] = lambda regex:
     numbers = _NumbersAtLineEnd(text, found.completed)
     start = -1
     previous = None
+    line_ends = NextMatch(text, _LINE_END)
+    line_end = -1
     for token in lexer:
+        if token.kind == "punct" and token.text == "/" and previous is not None and previous.text == ")":
+            # "if (x) /`/.test(s)": the lexer reads a division where a regular expression may start; one
+            # holding a backtick would move every template literal after it, so nothing is moved.
+            if token.start >= line_end:
+                found_end = line_ends.at_or_after(token.start)
+                line_end = found_end if found_end >= 0 else len(text)
+            closing = text.find("/", token.end, line_end)
+            if closing >= 0 and "`" in text[token.end : closing] and _may_head_a_statement(text, previous.start):
+                return None
         if start < 0:
             numbers.take_code(previous.end if previous else 0, token.start, token.end, token.kind == "number")
         if token.kind == "regex":
@@ -115,6 +130,27 @@ class _NumbersAtLineEnd:
             self.next += 1
 
 
+_STATEMENT_HEAD = re.compile(r"(?:^|[^\w$.])(?:if|while|for|with)\s*$")
+
+
+def _may_head_a_statement(text: str, close: int) -> bool:
+    """Whether the ``)`` at ``close`` may end an ``if (…)``/``while (…)``/``for (…)``/``with (…)``
+    head, after which a ``/`` starts a regular expression. Its ``(`` is looked for within 512
+    characters; not found there, the answer is yes (the safe one)."""
+    depth = 0
+    position = close
+    while position >= max(0, close - 512):
+        char = text[position]
+        if char == ")":
+            depth += 1
+        elif char == "(":
+            depth -= 1
+            if depth == 0:
+                return _STATEMENT_HEAD.search(text, max(0, position - 16), position) is not None
+        position -= 1
+    return True
+
+
 def outer_templates(text: str) -> list[tuple[int, int]] | None:
     """The ``(start, end)`` of every outermost template literal, in order; None if one never closes."""
     found = preparation(text)
@@ -122,8 +158,15 @@ def outer_templates(text: str) -> list[tuple[int, int]] | None:
 
 
 def _after_arrow(text: str, token_start: int, kind: str) -> bool:
-    """True when the token before a regular expression is the ``>`` of ``=>``."""
-    return kind == "punct" and token_start > 0 and text[token_start] == ">" and text[token_start - 1] == "="
+    """True when the token before a regular expression is the ``>`` of an arrow: ``=>`` after a
+    parameter name or ``)`` (an ``=>`` anywhere else is the lexer reading inside a regular expression
+    it took for a division, as in ``if (s) /=>/.test(s)``)."""
+    if kind != "punct" or token_start < 2 or text[token_start] != ">" or text[token_start - 1] != "=":
+        return False
+    before = token_start - 2
+    while before > 0 and text[before] in " \t":
+        before -= 1
+    return text[before] == ")" or text[before].isalnum() or text[before] in "_$"
 
 
 def _placeholder_marker(text: str) -> str:

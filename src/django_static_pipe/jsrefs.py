@@ -91,6 +91,8 @@ class Lexer:
             return True
         if previous.kind == "punct":
             return previous.text in _REGEX_AFTER_PUNCTUATION or previous.text == "}"
+        if previous.kind == "template":  # right after "${" an expression starts
+            return previous.text.endswith("${")
         if previous.kind == "word":
             return previous.text in _REGEX_AFTER_WORDS and not self.is_property_name(previous)
         return False

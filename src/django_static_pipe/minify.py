@@ -80,13 +80,14 @@ def minify(extension: str, text: str, origin: str, *, raw: bool = False) -> str:
         refusal.__traceback__ = None
         if refusal.trap not in _PREPARED_AGAINST:
             return _unminified(text, refusal.why)
-        misread = RegexMisreads(refusal.result if refusal.result is not None else b"")
+        encoding = "latin-1" if raw else "utf-8"
+        misread = RegexMisreads(lambda: text.encode(encoding, "surrogatepass"), refusal.result or b"")
         try:
             prepared = minify_prepared(
                 text,
                 lambda changed: _minify_encoded(extension, changed, origin, raw),
                 misread,
-                "latin-1" if raw else "utf-8",
+                encoding,
             )
         except _NotMinified as still:  # what the prepared text still hits is what to report
             return _unminified(text, still.why)

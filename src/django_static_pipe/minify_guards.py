@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 
 # A template literal as rjsmin sees one: from a backtick to the next unescaped backtick.
 _NAIVE_TEMPLATE = re.compile(r"`[^`\\]*(?:\\.[^`\\]*)*`", re.DOTALL)
@@ -40,7 +41,7 @@ MISREAD_REGEX_TRAP = "rjsmin reads a regular expression after '=>' or '>' as a d
 _GT_SLASH = re.compile(rb">/")
 # A regular expression right after ">" on its line, as the lexer reads one (classes may hold "/"); at
 # most 256 parts, so that text of unclosed ones (inline content is anybody's) is scanned in linear time.
-_REGEX_AFTER_GT = re.compile(rb">[ \t]*(/(?![/*])(?:[^/\\\n\[]|\\.|\[(?:[^\]\\\n]|\\.){0,256}\]){0,256}/)")
+_REGEX_AFTER_GT = re.compile(rb">\s*(/(?![/*])(?:[^/\\\n\[]|\\.|\[(?:[^\]\\\n]|\\.){0,256}\]){0,256}/)")
 
 
 # What rjsmin, reading a regular expression as code, would change: a space, a quote or backtick, a
@@ -48,32 +49,40 @@ _REGEX_AFTER_GT = re.compile(rb">[ \t]*(/(?![/*])(?:[^/\\\n\[]|\\.|\[(?:[^\]\\\n
 _MISREADABLE = re.compile(rb"""[\s'"`]|[(,=:\[!&|?{};+*\-/]/|/\*""")
 
 
-class RegexMisreads:
-    """Whether rjsmin, giving ``minified``, changed a regular expression (its text in the source) that
-    it would change if it read it as code; asked in source order.
+#: How many different regular expressions after ">" are compared by count before a script is taken
+#: as misread without looking further (each comparison is a pass over the script and its result).
+MAX_REGEX_TEXTS = 64
 
-    The expressions come out in the order they went in, so each is looked for after the last one
-    found: linear, where a search of the whole result per expression was quadratic on a long script
-    of them. After :data:`MAX_MISSES` not found, it answers None (give up: too many to tell cheaply).
+
+class RegexMisreads:
+    """Whether rjsmin, giving ``minified`` for ``source``, changed a regular expression (its text in
+    the source) that it would change if it read it as code.
+
+    Compared by count, not presence: a second copy of the same text (in a string, another regular
+    expression) must not hide the one rjsmin changed. Answers None once more than
+    :data:`MAX_REGEX_TEXTS` different texts were asked about (too many to tell cheaply: give up).
     """
 
-    MAX_MISSES = 64
-
-    def __init__(self, minified: bytes) -> None:
+    def __init__(self, source: bytes | Callable[[], bytes], minified: bytes) -> None:
+        self._source = source  # or how to make it: encoded only when a regular expression is asked about
         self.minified = minified
-        self.position = 0
-        self.misses = 0
+        self.answers: dict[bytes, bool] = {}
+
+    @property
+    def source(self) -> bytes:
+        if callable(self._source):
+            self._source = self._source()
+        return self._source
 
     def __call__(self, regex: str) -> bool | None:
         written = regex.encode("utf-8", "surrogatepass")
         if _MISREADABLE.search(written) is None:
             return False
-        found = self.minified.find(written, self.position)
-        if found >= 0:
-            self.position = found + len(written)
-            return False
-        self.misses += 1
-        return None if self.misses > self.MAX_MISSES else True
+        if written not in self.answers:
+            if len(self.answers) >= MAX_REGEX_TEXTS:
+                return None
+            self.answers[written] = self.minified.count(written) < self.source.count(written)
+        return self.answers[written]
 
 
 # Where rjsmin takes a "/" to start a regular expression (its own list), and how far back on a line
@@ -86,8 +95,10 @@ _REGEX_LITERAL = re.compile(rb"/(?![/*])(?:[^/\\\n\[]|\\.|\[(?:[^\]\\\n]|\\.){0,
 def _closes_a_regex(source: bytes, slash: int) -> bool:
     """True when the ``/`` at ``slash`` ends a regular expression that starts where both rjsmin and
     JavaScript read one (after ``(``, ``,``, ``=``…): ``.replace(/<br\\/?>/g, …)`` ends in ``>/`` too."""
-    line_start = source.rfind(b"\n", 0, slash) + 1
-    window = max(line_start, slash - _LOOK_BACK)  # a longer look would make hostile lines quadratic
+    window = max(0, slash - _LOOK_BACK)  # a longer look would make hostile lines quadratic
+    newline = source.rfind(b"\n", window, slash)
+    line_start = newline + 1 if newline >= 0 else (0 if window == 0 else -1)  # -1: not within reach
+    window = max(window, line_start)
     start = source.rfind(b"/", window, slash)
     while start >= 0:
         literal = _REGEX_LITERAL.match(source, start)
@@ -95,7 +106,7 @@ def _closes_a_regex(source: bytes, slash: int) -> bool:
             before = start - 1
             while before >= window and source[before] in b" \t":
                 before -= 1
-            if before < line_start or (before >= window and source[before] in _RJSMIN_PREREGEX):
+            if (line_start >= 0 and before < line_start) or (before >= window and source[before] in _RJSMIN_PREREGEX):
                 return True
         start = source.rfind(b"/", window, start)
     return False
@@ -109,12 +120,15 @@ def _regex_misread(source: bytes, minified: bytes) -> bool:
     survives when nothing in it looks like a space, string or comment to code. A ``> /…/`` inside a
     comment or string can only make this say yes (the file is then minified with the lexer's help).
     """
-    return any(
-        _MISREADABLE.search(match.group(1)) is not None
-        and match.group(1) not in minified
-        and not _closes_a_regex(source, match.start(1))
-        for match in _REGEX_AFTER_GT.finditer(source)
-    )
+    misreads = RegexMisreads(source, minified)
+    for match in _REGEX_AFTER_GT.finditer(source):
+        regex = match.group(1)
+        if _MISREADABLE.search(regex) is None or _closes_a_regex(source, match.start(1)):
+            continue
+        misread = misreads(regex.decode("utf-8", "surrogatepass"))
+        if misread is None or misread:
+            return True
+    return False
 
 
 def _numbers_before_names(shape: bytes, text: bytes) -> Counter[bytes]:

@@ -239,6 +239,8 @@ HOSTILE = {
     "js: regular expressions after =>": (_minify_script, "f = x => /^a\\//.test(x);\n"),
     "js: unclosed classes after >": (_minify_script, ">/["),
     "js: numbers at line ends": (_minify_script, "x = 1.\ny = 2\n"),
+    "js: regular expressions after > and their copies": (_minify_script, "x=1 > /a  b/;s='/a  b/';"),
+    "js: regular expressions ending in > on one line": (_minify_script, "f(/a>/, ' /');"),
     # a chain of names before "import": each token used to walk back over all of the chain
     "js: a long chain before import": (lambda text: specifiers("x=" + text + "import;"), "a."),
     "js: a long chain before import, prepared": (

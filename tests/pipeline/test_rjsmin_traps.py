@@ -228,6 +228,15 @@ REVIEWED = [
     "var s = ' x > /y  z/ '; var t = `${ `c  d` }`;\n",
     # a legacy octal number ending in "." is no place for a 0
     "var x = 07.\ny = 2\n",
+    # found by a second review
+    "var s = 'a=>b', r = 0; if (s) /=>/.test(s) && (r = 1, 4 / 2);\nvar t = `${ `x` }`;\n",
+    "var \\u{61}1 = {foo: 5}; var x = \\u{61}1.\nfoo;\n",
+    "var a\u200c1 = {foo: 5}; var x = a\u200c1.\nfoo;\nvar t = `${ `x` }`;\n",
+    "var f = x => /a  b/, s = '/a  b/', t = `${`x`}`;\nvar r = f().source;\n",
+    "var f = x => /^image\\//.test(x);\nvar g = 'image/png'.match(/^image\\//)[0];\n",
+    'var n = `${`x  y`}`;\nif (1) /`/.test("x"); var t = `a  ${1}  b  `; var u = `${`q`}`; var w = "`";\n',
+    'var n = `${`x  y`}`;\nvar t = `${/}`/.source} a  b`; var w = "`";\n',
+    "var f = x =>\n/a  b/.test(x);\nvar r = f('a  b');\n",
 ]
 
 
