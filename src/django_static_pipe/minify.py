@@ -81,7 +81,7 @@ def minify(extension: str, text: str, origin: str, *, raw: bool = False) -> str:
         if refusal.trap not in _PREPARED_AGAINST:
             return _unminified(text, refusal.why)
         encoding = "latin-1" if raw else "utf-8"
-        misread = RegexMisreads(lambda: text.encode(encoding, "surrogatepass"), refusal.result or b"")
+        misread = RegexMisreads(text, refusal.result or b"")
         try:
             prepared = minify_prepared(
                 text,

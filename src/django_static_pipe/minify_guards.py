@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable
 
 # A template literal as rjsmin sees one: from a backtick to the next unescaped backtick.
 _NAIVE_TEMPLATE = re.compile(r"`[^`\\]*(?:\\.[^`\\]*)*`", re.DOTALL)
@@ -63,16 +62,10 @@ class RegexMisreads:
     :data:`MAX_REGEX_TEXTS` different texts were asked about (too many to tell cheaply: give up).
     """
 
-    def __init__(self, source: bytes | Callable[[], bytes], minified: bytes) -> None:
-        self._source = source  # or how to make it: encoded only when a regular expression is asked about
+    def __init__(self, source: bytes | str, minified: bytes) -> None:
+        self.source = source  # the script as bytes, or as its text (counted without a second copy)
         self.minified = minified
         self.answers: dict[bytes, bool] = {}
-
-    @property
-    def source(self) -> bytes:
-        if callable(self._source):
-            self._source = self._source()
-        return self._source
 
     def __call__(self, regex: str) -> bool | None:
         written = regex.encode("utf-8", "surrogatepass")
@@ -81,7 +74,8 @@ class RegexMisreads:
         if written not in self.answers:
             if len(self.answers) >= MAX_REGEX_TEXTS:
                 return None
-            self.answers[written] = self.minified.count(written) < self.source.count(written)
+            in_source = self.source.count(regex) if isinstance(self.source, str) else self.source.count(written)
+            self.answers[written] = self.minified.count(written) < in_source
         return self.answers[written]
 
 
