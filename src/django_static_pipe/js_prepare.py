@@ -1,6 +1,6 @@
 """Rewriting a script so that rjsmin reads it as a browser does, then putting it back.
 
-rjsmin misreads two things real libraries write:
+rjsmin misreads three things real libraries write:
 
 - a template literal nested inside another's ``${…}``: it takes a literal to end at the next
   backtick and squeezes the outer literal's text as if it were code (d3, Vue, three.js, mermaid,
@@ -11,7 +11,7 @@ rjsmin misreads two things real libraries write:
 - a number ending in ``.`` at the end of a line: it drops the line break, and ``1.`` followed by
   ``dashData = …`` on the next line becomes the syntax error ``1.dashData`` (plotly.js 2).
 
-Both are found with the lexer of :mod:`jsrefs` (which follows ``${…}`` to any depth, and strings,
+They are found with the lexer of :mod:`jsrefs` (which follows ``${…}`` to any depth, and strings,
 comments and regular expressions around it). Each outermost template literal is swapped for a
 placeholder literal with no backtick or ``${`` inside, which rjsmin copies as it is, and put back byte
 for byte afterwards (its ``${…}`` code unminified); each such regular expression after an arrow is
@@ -30,14 +30,8 @@ from dataclasses import dataclass, field
 from .jsrefs import SPACE_AND_COMMENTS, Lexer
 from .next_match import NextMatch
 
-# After an arrow a "/" always starts a regular expression, and rjsmin (which knows "(,=:[!&|?{};+-*"
-# and "return") takes it for a division. Only there is one wrapped: elsewhere (after "a >", "typeof",
-# "if (x)") the lexer's guess can be wrong too, and wrapping code in parentheses breaks it; rjsmin's
-# misreads there are left to the guard, which serves the file unminified.
 # A number ending in "." before a line end or a comment; whether it is code is told by the lexer.
 _NUMBER_AT_LINE_END = re.compile(r"(?<![\w$.}\u200c\u200d])[0-9]+\.(?=[ \t]*(?:[\r\n\u2028\u2029]|//|/\*))")
-
-
 _LINE_END = re.compile("[\n\r\u2028\u2029]")
 
 
@@ -160,7 +154,12 @@ def outer_templates(text: str) -> list[tuple[int, int]] | None:
 def _after_arrow(text: str, token_start: int, kind: str) -> bool:
     """True when the token before a regular expression is the ``>`` of an arrow: ``=>`` after a
     parameter name or ``)`` (an ``=>`` anywhere else is the lexer reading inside a regular expression
-    it took for a division, as in ``if (s) /=>/.test(s)``)."""
+    it took for a division, as in ``if (s) /=>/.test(s)``).
+
+    After an arrow a ``/`` always starts a regular expression, and rjsmin (which knows
+    ``(,=:[!&|?{};+-*`` and ``return``) takes it for a division. Only there is one wrapped: elsewhere
+    (after ``a >``, ``typeof``, ``if (x)``) the lexer's guess can be wrong too, and wrapping code in
+    parentheses breaks it; rjsmin's misreads there are left to the guard, which refuses the file."""
     if kind != "punct" or token_start < 2 or text[token_start] != ">" or text[token_start - 1] != "=":
         return False
     before = token_start - 2

@@ -94,10 +94,10 @@ class Lexer:
         if previous.kind == "template":  # right after "${" an expression starts
             return previous.text.endswith("${")
         if previous.kind == "word":
-            return previous.text in _REGEX_AFTER_WORDS and not self.is_property_name(previous)
+            return previous.text in _REGEX_AFTER_WORDS and not self._is_property_name(previous)
         return False
 
-    def is_property_name(self, token: _Token) -> bool:
+    def _is_property_name(self, token: _Token) -> bool:
         """True when ``token`` follows a ``.`` (``a.in``, ``a?.delete``): a property, never a keyword."""
         text = self.text
         position = token.start - 1

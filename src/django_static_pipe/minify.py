@@ -118,10 +118,14 @@ def _minify_encoded(extension: str, script: bytes, origin: str, raw: bool) -> by
         raise _MinifierFailed(f"minifying {origin} failed ({exc!r})") from exc
     if not isinstance(packed, bytes):
         raise _MinifierFailed(f"{dotted_path} returned {type(packed).__name__} for {origin}, not bytes")
-    trap = js_trap_bytes(script, packed)
-    if trap:
-        raise _NotMinified(f"{origin} is not minified: {trap}", trap, packed)
+    _refuse_if_trapped(origin, js_trap_bytes(script, packed), packed)
     return packed
+
+
+def _refuse_if_trapped(origin: str, trap: str | None, result: bytes) -> None:
+    """Raise :class:`_NotMinified` when a guard found ``trap`` in the minifier's ``result``."""
+    if trap:
+        raise _NotMinified(f"{origin} is not minified: {trap}", trap, result)
 
 
 class _NotMinified(Exception):
@@ -148,7 +152,6 @@ def _minify(extension: str, text: str, origin: str, raw: bool) -> str:
     options = {"keep_bang_comments": pipe_settings.keep_license_comments} if known else {}
     extension = extension.lower()
     trap_checked = False
-    trap: str | None = None
     try:
         if raw:
             if not known:
@@ -164,9 +167,8 @@ def _minify(extension: str, text: str, origin: str, raw: bool) -> str:
                 raise _NotMinified(f"{origin} holds a lone surrogate, which no encoding can write") from None
             packed = minifier(source, **options)
             if extension in (".js", ".mjs") and isinstance(packed, bytes):
-                trap, trap_checked = js_trap_bytes(source, packed), True
-                if trap:
-                    raise _NotMinified(f"{origin} is not minified: {trap}", trap, packed)
+                _refuse_if_trapped(origin, js_trap_bytes(source, packed), packed)
+                trap_checked = True
             del source  # freed before the result is decoded: a large file's bytes are not held three times
             minified = packed.decode("utf-8") if isinstance(packed, bytes) else packed
         elif not text.isascii() and _SURROGATE.search(text):
@@ -182,7 +184,7 @@ def _minify(extension: str, text: str, origin: str, raw: bool) -> str:
     if extension in (".js", ".mjs") and not trap_checked:
         trap = js_trap(text, minified)
         if trap:
-            raise _NotMinified(f"{origin} is not minified: {trap}", trap, minified.encode("utf-8", "surrogatepass"))
+            _refuse_if_trapped(origin, trap, minified.encode("utf-8", "surrogatepass"))
     elif extension == ".css":
         minified = repair_css(minified)
     # The map of the source does not describe the minified text: no comment may point at it. rcssmin

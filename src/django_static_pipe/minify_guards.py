@@ -38,9 +38,12 @@ _NUMBER_DOT_NAME = re.compile(rb"0\.a")
 #: What :func:`js_trap` says when rjsmin took a regular expression after ``>`` for a division.
 MISREAD_REGEX_TRAP = "rjsmin reads a regular expression after '=>' or '>' as a division and changes it"
 _GT_SLASH = re.compile(rb">/")
-# A regular expression right after ">" on its line, as the lexer reads one (classes may hold "/"); at
-# most 256 parts, so that text of unclosed ones (inline content is anybody's) is scanned in linear time.
-_REGEX_AFTER_GT = re.compile(rb">\s*(/(?![/*])(?:[^/\\\n\[]|\\.|\[(?:[^\]\\\n]|\\.){0,256}\]){0,256}/)")
+# A regular expression literal as the lexer reads one (classes may hold "/"), of at most 256 parts, so
+# that text of unclosed ones (inline content is anybody's) is scanned in linear time; and one right
+# after ">".
+_REGEX_LITERAL_PATTERN = rb"/(?![/*])(?:[^/\\\n\[]|\\.|\[(?:[^\]\\\n]|\\.){0,256}\]){0,256}/"
+_REGEX_LITERAL = re.compile(_REGEX_LITERAL_PATTERN)
+_REGEX_AFTER_GT = re.compile(rb">\s*(" + _REGEX_LITERAL_PATTERN + rb")")
 
 
 # What rjsmin, reading a regular expression as code, would change: a space, a quote or backtick, a
@@ -83,7 +86,6 @@ class RegexMisreads:
 # a regular expression that ends in ">/" is looked for.
 _RJSMIN_PREREGEX = frozenset(b"(,=:[!&|?{};+-*\n")
 _LOOK_BACK = 512
-_REGEX_LITERAL = re.compile(rb"/(?![/*])(?:[^/\\\n\[]|\\.|\[(?:[^\]\\\n]|\\.){0,256}\]){0,256}/")
 
 
 def _closes_a_regex(source: bytes, slash: int) -> bool:
@@ -165,8 +167,6 @@ def js_trap(source: str, minified: str) -> str | None:
     """
     if "`" in source and "${" in source and has_nested_template_literal(source):
         return NESTED_TEMPLATE_TRAP
-    if "<!--" in minified and minified.count("<!--") > source.count("<!--"):
-        return "minifying would write '<!--', which browsers read as the start of a comment"
     return js_trap_bytes(
         source.encode("utf-8", "surrogatepass"),
         minified.encode("utf-8", "surrogatepass"),
