@@ -164,7 +164,13 @@ def remove_output(path: str) -> list[str]:
     return removed
 
 
-def _writer_is_gone(filename: str) -> bool:
+def _writer_is_gone(filename: str, modified: float) -> bool:
+    """Whether the process named in a temporary file's name can no longer be writing it.
+
+    A killed build's pool workers are orphans; where PID 1 does not reap (a container without an
+    init) they stay zombies, which ``kill(pid, 0)`` still finds. A pid may also have been reused by
+    a process that started after the file was last written. Linux's /proc tells both apart.
+    """
     pid_text = filename[len(TEMP_PREFIX) :].split("-", 1)[0]
     if not pid_text.isdigit():
         return True
@@ -173,8 +179,34 @@ def _writer_is_gone(filename: str) -> bool:
     except ProcessLookupError:
         return True
     except PermissionError:  # alive, another user's
-        return False
-    return False
+        pass
+    started, state = _process_start_and_state(int(pid_text))
+    if state in ("Z", "X"):
+        return True
+    return started is not None and started > modified + _START_TIME_SLACK_SECONDS
+
+
+#: /proc gives boot time in whole seconds; a process this much younger than the file did not write it.
+_START_TIME_SLACK_SECONDS = 2.0
+
+
+def _process_start_and_state(pid: int) -> tuple[float | None, str | None]:
+    """A process's start (epoch seconds) and state letter from /proc; ``(None, None)`` where unknown."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()  # the name before ")" may hold anything
+        state, ticks = fields[0].decode("ascii"), int(fields[19])
+        return _boot_time() + ticks / os.sysconf("SC_CLK_TCK"), state
+    except (OSError, IndexError, ValueError):
+        return None, None
+
+
+def _boot_time() -> float:
+    with open("/proc/stat", "rb") as stat:
+        for line in stat:
+            if line.startswith(b"btime "):
+                return float(line.split()[1])
+    raise ValueError("no btime in /proc/stat")
 
 
 def remove_stale_temporaries(folder: str, *, older_than_seconds: float = 3600.0, recursive: bool = True) -> list[str]:
@@ -192,7 +224,8 @@ def remove_stale_temporaries(folder: str, *, older_than_seconds: float = 3600.0,
                 continue
             candidate = os.path.join(dirpath, filename)
             with contextlib.suppress(OSError):
-                if _writer_is_gone(filename) or os.lstat(candidate).st_mtime < limit:
+                modified = os.lstat(candidate).st_mtime
+                if modified < limit or _writer_is_gone(filename, modified):
                     os.unlink(candidate)
                     removed.append(candidate)
     return removed
