@@ -249,9 +249,7 @@ def rewrite_module_specifiers(
     become those files' stamped URLs, so a script keeps finding its modules under the prefix (a
     classic script's dynamic imports resolve against its own URL too, as in a module)."""
     edits = []
-    for specifier in jsrefs.specifiers(text):
-        if not specifier.value.startswith(("./", "../", "/")) and "://" not in specifier.value:
-            continue  # a bare specifier ("lodash") is for an import map to resolve
+    for specifier in jsrefs.local_specifiers(text):  # a bare one ("lodash") is for an import map
         try:
             located = locate(specifier.value, base=source.name, decode=True)
         except SuspiciousFileOperation as exc:
@@ -281,11 +279,11 @@ def assemble_text(members: Sequence[Source], extension: str, slim: bool, nested:
     parts: list[Part] = []
     fingerprints: list[Fingerprint] = []
     for source in members:
-        data, own = read_source(source)
+        data, own = read_source(source, last=True)
         fingerprints.append(own)
         decoded = charsets.decode_script(data)
         text, raw, bom = decoded.text, decoded.raw, decoded.declared_by == "bom" and not decoded.raw
-        del decoded  # ``text`` is then the text's only holder: each rewrite below frees the one before
+        del decoded, data  # ``text`` is then the only copy: each rewrite below frees the one before
         if script:
             text = rewrite_module_specifiers(text, source, slim, nested, fingerprints)
         elif extension == webmanifest.EXTENSION:
@@ -366,12 +364,12 @@ def passes_through(names: Sequence[str], slim: bool) -> bool:
 
 
 def _rewritten(source: Source, extension: str) -> bool:
-    return extension == webmanifest.EXTENSION or (extension in (".js", ".mjs") and _has_module_syntax(source))
+    return extension == webmanifest.EXTENSION or (extension in (".js", ".mjs") and _names_local_modules(source))
 
 
-def _has_module_syntax(source: Source) -> bool:
+def _names_local_modules(source: Source) -> bool:
     data, _own = read_source(source)
-    return bool(jsrefs.specifiers(charsets.decode_script(data).text))
+    return bool(jsrefs.local_specifiers(charsets.decode_script(data).text))
 
 
 def strict_mode_runs(members: Sequence[Source]) -> list[list[int]]:

@@ -27,11 +27,10 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .js_numbers import completes_as_is, number_ends
 from .jsrefs import SPACE_AND_COMMENTS, Lexer
 from .next_match import NextMatch
 
-# A number ending in "." before a line end or a comment; whether it is code is told by the lexer.
-_NUMBER_AT_LINE_END = re.compile(r"(?<![\w$.}\u200c\u200d])[0-9]+\.(?=[ \t]*(?:[\r\n\u2028\u2029]|//|/\*))")
 _LINE_END = re.compile("[\n\r\u2028\u2029]")
 
 
@@ -104,7 +103,7 @@ class _NumbersAtLineEnd:
     def __init__(self, text: str, into: list[int]) -> None:
         self.text = text
         self.into = into
-        self.candidates = [match.end() for match in _NUMBER_AT_LINE_END.finditer(text)]
+        self.candidates = number_ends(text)
         self.next = 0
 
     def take_code(self, gap_start: int, token_start: int, token_end: int, number: bool) -> None:
@@ -118,8 +117,7 @@ class _NumbersAtLineEnd:
             while digits_start > 0 and self.text[digits_start - 1].isdigit():
                 digits_start -= 1
             in_gap_code = code_from <= digits_start and end <= token_start
-            legacy_octal = self.text[digits_start] == "0" and end - digits_start > 2  # 07. is no 07.0
-            if not legacy_octal and (in_gap_code or (number and token_start <= digits_start)):
+            if completes_as_is(self.text, end) and (in_gap_code or (number and token_start <= digits_start)):
                 self.into.append(end)
             self.next += 1
 
@@ -181,6 +179,7 @@ def minify_prepared(
     minify: Callable[[bytes], bytes],
     misread: Callable[[str], bool | None] = lambda regex: True,
     encoding: str = "utf-8",
+    found: Preparation | None = None,
 ) -> str | None:
     """``text`` minified by ``minify`` after :func:`preparation`'s changes, its template literals put
     back verbatim; None when that cannot be done safely. What ``minify`` raises is left to the caller:
@@ -189,9 +188,11 @@ def minify_prepared(
 
     The prepared script is handed over as bytes in ``encoding`` (what rjsmin reads): built from
     encoded pieces, it costs one byte per character where a joined string of a large file with one
-    character past U+00FF would cost two or four, twice over.
+    character past U+00FF would cost two or four, twice over. ``found`` is a preparation already made
+    (the numbers :mod:`js_numbers` found without the lexer).
     """
-    found = preparation(text, misread)
+    if found is None:
+        found = preparation(text, misread)
     if found is None or not (found.templates or found.wrapped or found.completed):
         return None
     marker = _placeholder_marker(text)

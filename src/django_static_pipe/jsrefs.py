@@ -270,6 +270,40 @@ def _specifier(token: _Token, dynamic: bool) -> Specifier | None:
     return Specifier(token.start + 1, token.end - 1, value, token.text[0], dynamic)
 
 
+def local_specifiers(text: str) -> list[Specifier]:
+    """The specifiers that name a file by path or URL (``./``, ``../``, ``/``, or holding ``://``):
+    the ones a build rewrites; a bare one (``lodash``) is for an import map.
+
+    Each is a string right after ``import``, ``import(`` or ``from``, with at most spaces and
+    comments between: a script where no such string (or comment) follows those words has none, which
+    a few searches tell without lexing it (webpack bundles say ``harmony import`` in every module).
+    """
+    if not _may_name_local_module(text):
+        return []
+    return [specifier for specifier in specifiers(text) if is_local_specifier(specifier.value)]
+
+
+def is_local_specifier(value: str) -> bool:
+    return value.startswith(("./", "../", "/")) or "://" in value
+
+
+# After import/from: spaces, "(", then a string naming a path or URL, or a comment (anything then).
+_LOCAL_AFTER_KEYWORD = re.compile(r"""\s*\(?\s*(?:["'](?:\.{0,2}/|[^"'\\\n\r]*://)|/[/*])""")
+
+
+def _may_name_local_module(text: str) -> bool:
+    for word in ("import", "from"):
+        position = text.find(word)
+        while position >= 0:
+            before = text[position - 1] if position else " "
+            if not (before.isalnum() or before in "_$\u200c\u200d") and _LOCAL_AFTER_KEYWORD.match(
+                text, position + len(word)
+            ):
+                return True
+            position = text.find(word, position + 1)
+    return False
+
+
 def _maybe_module(text: str) -> bool:
     """``_MAYBE_MODULE.search(text)``, found faster: ``str.find`` jumps to each ``import``/``export``
     in C, where the regex (no literal to start from) would test a word boundary at every position."""

@@ -11,6 +11,7 @@ from a template) is passed through unminified. They are asked to keep ``/*! … 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import warnings
@@ -23,7 +24,8 @@ from django.utils.module_loading import import_string
 
 from .conf import pipe_settings
 from .exceptions import MinifyWarning
-from .js_prepare import minify_prepared
+from .js_numbers import joined_number_ends
+from .js_prepare import Preparation, minify_prepared
 from .minify_guards import (
     MISREAD_REGEX_TRAP,
     NESTED_TEMPLATE_TRAP,
@@ -80,22 +82,36 @@ def minify(extension: str, text: str, origin: str, *, raw: bool = False) -> str:
         refusal.__traceback__ = None
         if refusal.trap not in _PREPARED_AGAINST:
             return _unminified(text, refusal.why)
-        encoding = "latin-1" if raw else "utf-8"
-        misread = RegexMisreads(text, refusal.result or b"")
-        try:
-            prepared = minify_prepared(
-                text,
-                lambda changed: _minify_encoded(extension, changed, origin, raw),
-                misread,
-                encoding,
-            )
-        except _NotMinified as still:  # what the prepared text still hits is what to report
-            return _unminified(text, still.why)
-        except _MinifierFailed as failure:
-            return _unminified(text, str(failure))
-        return _unminified(text, refusal.why) if prepared is None else prepared
+        return _minify_prepared(extension, text, origin, raw, refusal)
     except _MinifierFailed as failure:
         return _unminified(text, str(failure))
+
+
+def _minify_prepared(extension: str, text: str, origin: str, raw: bool, refusal: _NotMinified) -> str:
+    """``text`` minified after :mod:`js_prepare` changed what rjsmin misread (``refusal``), or
+    served unminified with a warning when that cannot be done safely.
+
+    When the only trap is a number joined to the next line's name, the numbers are first found
+    without the lexer (:func:`js_numbers.joined_number_ends`); should that fall short, or the
+    completed script hit another trap, the lexer prepares the script for every trap at once.
+    """
+    encoding = "latin-1" if raw else "utf-8"
+    result = refusal.result or b""
+    minify_again = lambda changed: _minify_encoded(extension, changed, origin, raw)  # noqa: E731
+    try:
+        if refusal.trap == NUMBER_JOINED_TRAP:
+            ends = joined_number_ends(text, text.encode(encoding, "surrogatepass"), result, encoding)
+            if ends is not None:
+                with contextlib.suppress(_NotMinified):
+                    done = minify_prepared(text, minify_again, encoding=encoding, found=Preparation(completed=ends))
+                    if done is not None:
+                        return done
+        prepared = minify_prepared(text, minify_again, RegexMisreads(text, result), encoding)
+    except _NotMinified as still:  # what the prepared text still hits is what to report
+        return _unminified(text, still.why)
+    except _MinifierFailed as failure:
+        return _unminified(text, str(failure))
+    return _unminified(text, refusal.why) if prepared is None else prepared
 
 
 #: The traps :mod:`js_prepare` changes a script against.

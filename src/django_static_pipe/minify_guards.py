@@ -127,8 +127,9 @@ def _regex_misread(source: bytes, minified: bytes) -> bool:
     return False
 
 
-def _numbers_before_names(shape: bytes, text: bytes) -> Counter[bytes]:
+def numbers_before_names(text: bytes) -> Counter[bytes]:
     """Each number (digits not ending a name) followed by ``.`` and a name, as written in ``text``."""
+    shape = text.translate(_SHAPES)
     found: Counter[bytes] = Counter()
     length = len(shape)
     for match in _NUMBER_DOT_NAME.finditer(shape):
@@ -192,8 +193,8 @@ def js_trap_bytes(source: bytes, minified: bytes, *, templates: bool = True) -> 
     # rjsmin drops the line break in "1.\nx" (a number, then a statement). A number right before ".x"
     # is never code (1.x is a syntax error): one the source does not hold is that join.
     # Compared by their text, so that "step 3.a" in a comment (gone from the result) hides nothing.
-    joined = _numbers_before_names(minified.translate(_SHAPES), minified)
-    if joined and joined - _numbers_before_names(source.translate(_SHAPES), source):
+    joined = numbers_before_names(minified)
+    if joined and joined - numbers_before_names(source):
         return NUMBER_JOINED_TRAP
     return None
 

@@ -38,13 +38,18 @@ class Product:
     sections: list[Section] | None = None
 
 
-def read_source(source: Source) -> tuple[bytes, Fingerprint]:
-    """Read a source whole (once per build), refusing files over ``DJANGO_STATIC_MAX_SOURCE_BYTES``."""
+def read_source(source: Source, *, last: bool = False) -> tuple[bytes, Fingerprint]:
+    """Read a source whole (once per build), refusing files over ``DJANGO_STATIC_MAX_SOURCE_BYTES``.
+
+    ``last``: the caller turns the bytes into what it needs and lets them go, so the build forgets
+    them too (a 10 MB script is not held beside its text while it is minified); a later read goes
+    to the disk again.
+    """
     contents = remembered_contents()
     if contents is not None and source.path in contents:
-        return contents[source.path]
+        return contents.pop(source.path) if last else contents[source.path]
     result = _read(source)
-    if contents is not None:
+    if contents is not None and not last:
         contents[source.path] = result
     return result
 

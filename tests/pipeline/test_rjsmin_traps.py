@@ -18,9 +18,12 @@ import warnings
 from pathlib import Path
 
 import pytest
+import rjsmin
 
 from devservers import corpus
+from django_static_pipe import js_prepare
 from django_static_pipe.exceptions import MinifyWarning
+from django_static_pipe.js_numbers import joined_number_ends
 from django_static_pipe.js_prepare import minify_prepared, outer_templates
 from django_static_pipe.minify import minify
 
@@ -120,6 +123,49 @@ def test_a_number_rjsmin_would_join_to_the_next_line_gets_its_zero(source, expec
 def test_a_regular_expression_rjsmin_would_read_as_code_is_wrapped_in_parentheses(source, expected, recwarn):
     assert minify(".js", source, "editor.js") == expected
     assert not [w for w in recwarn if issubclass(w.category, MinifyWarning)]
+
+
+def _lexer_forbidden(text, misread=None):
+    raise AssertionError("the lexer was asked to prepare a script whose only trap is a joined number")
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("dashLength = 1.\ndashData = 2\n", "dashLength=1.0\ndashData=2"),
+        ("a = `t ${ 1.\n} u`\nb = 2. /* two */\nc = 3", "a=`t ${ 1.\n} u`\nb=2.0\nc=3"),
+        ("v = '1.x'\nw = 1.\nx = 2", "v='1.x'\nw=1.0\nx=2"),  # the join's text in a string too
+    ],
+)
+def test_a_joined_number_alone_is_completed_without_the_lexer(source, expected, monkeypatch, recwarn):
+    monkeypatch.setattr(js_prepare, "preparation", _lexer_forbidden)
+    assert minify(".js", source, "plot.js") == expected
+    assert not [w for w in recwarn if issubclass(w.category, MinifyWarning)]
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        # the same "1." + "x" in a template literal, which rjsmin copies, and in code, which it joins
+        ("t = `1.\nx`\nv = 1.\nx = 2\n", "t=`1.\nx`\nv=1.0\nx=2"),
+        # and in a licence comment, which it keeps
+        ("/*! keep 1.\nx */\nv = 1.\nx = 2\n", "/*! keep 1.\nx */v=1.0\nx=2"),
+    ],
+)
+def test_a_joined_number_whose_text_is_also_elsewhere_is_left_to_the_lexer(source, expected, recwarn):
+    source_bytes = source.encode()
+    packed = rjsmin.jsmin(source_bytes, keep_bang_comments=True)
+    assert joined_number_ends(source, source_bytes, packed, "utf-8") is None
+    assert minify(".js", source, "plot.js") == expected
+    assert not [w for w in recwarn if issubclass(w.category, MinifyWarning)]
+
+
+def test_plotlys_joined_numbers_are_the_ones_the_lexer_finds():
+    text = (corpus.ensure_installed() / "plotly.js-dist/plotly.js").read_text(encoding="utf-8")
+    source = text.encode()
+    quick = joined_number_ends(text, source, rjsmin.jsmin(source, keep_bang_comments=True), "utf-8")
+    assert quick  # plotly.js 2 has them
+    assert quick == js_prepare.preparation(text).completed
 
 
 def test_a_number_join_the_lexer_cannot_reach_is_still_refused():

@@ -1,0 +1,82 @@
+"""Numbers ending in ``.`` at a line end, which rjsmin joins to the name on the next line.
+
+``1.`` then a line break then ``dashData = …`` (plotly.js 2) is two statements; rjsmin drops the
+line break and writes ``1.dashData``, a syntax error. The cure is the number's ``0`` (``1.0`` is the
+same number), after which rjsmin keeps the line break. Where those numbers are is found two ways:
+by the lexer (:mod:`js_prepare`, when the script needs it for other reasons), or, when the join is
+the only thing rjsmin got wrong, by matching rjsmin's own joins against the candidates, which costs
+a few regex searches instead of a pass of the Python lexer.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .jsrefs import SPACE_AND_COMMENTS
+from .minify_guards import numbers_before_names
+
+# A "." before optional spaces and a line end or a comment: searched for from its literal "." (a
+# pattern that starts with a look-behind is tried at every position, 25 times slower on plotly.js).
+_DOT_AT_LINE_END = re.compile(r"\.(?=[ \t]*(?:[\r\n\u2028\u2029]|//|/\*))")
+_DIGITS = frozenset("0123456789")
+# After the digits, whatever would make them part of a name, a member or a block's end.
+_NOT_A_NUMBER_AFTER = frozenset("_$.}\u200c\u200d")
+# A name as minify_guards' shapes see one: ASCII letters, "_", "$" or any non-ASCII character first.
+_NAME = re.compile(r"[A-Za-z_$\u0080-\U0010ffff][0-9A-Za-z_$\u0080-\U0010ffff]*")
+
+
+def number_ends(text: str) -> list[int]:
+    """Where each number ending in ``.`` before a line end or a comment ends (just after its ``.``),
+    in order, wherever it is (code, string, comment): whether it is code is for the caller to tell."""
+    ends = []
+    for match in _DOT_AT_LINE_END.finditer(text):
+        dot = match.start()
+        start = _digits_start(text, dot)
+        if start == dot:
+            continue
+        if start > 0:
+            before = text[start - 1]
+            if before.isalnum() or before in _NOT_A_NUMBER_AFTER:
+                continue
+        ends.append(dot + 1)
+    return ends
+
+
+def _digits_start(text: str, end: int) -> int:
+    start = end
+    while start > 0 and text[start - 1] in _DIGITS:
+        start -= 1
+    return start
+
+
+def completes_as_is(text: str, end: int) -> bool:
+    """Whether the number ending at ``end`` takes a ``0``: a legacy octal (``07.``) is left alone."""
+    start = _digits_start(text, end - 1)
+    return not (text[start] == "0" and end - start > 2)
+
+
+def joined_number_ends(text: str, source: bytes, minified: bytes, encoding: str) -> list[int] | None:
+    """The ends of the numbers rjsmin joined to a name in ``minified`` (``text`` minified, ``source``
+    being ``text`` in ``encoding``), found without the lexer; None when that cannot be told so.
+
+    Each join rjsmin wrote (a number before ``.name`` that the source does not hold as such) must be
+    matched by exactly as many candidates with the same number and name, the name found past spaces
+    and comments: then each is the one rjsmin read as code. A candidate in a template literal or a
+    comment has no join of its own, so a count that differs means one of them shares a join's text,
+    and only the lexer can tell which is code.
+    """
+    joins = numbers_before_names(minified) - numbers_before_names(source)
+    if not joins:
+        return None
+    found: dict[bytes, list[int]] = {}
+    for end in number_ends(text):
+        name = _NAME.match(text, SPACE_AND_COMMENTS.match(text, end).end())  # type: ignore[union-attr]
+        if name is None:
+            continue
+        joined = (text[_digits_start(text, end - 1) : end] + name.group()).encode(encoding, "surrogatepass")
+        if joined in joins:
+            found.setdefault(joined, []).append(end)
+    if any(len(found.get(joined, ())) != count for joined, count in joins.items()):
+        return None
+    ends = sorted(end for group in found.values() for end in group)
+    return ends if all(completes_as_is(text, end) for end in ends) else None
