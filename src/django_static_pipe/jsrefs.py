@@ -287,21 +287,53 @@ def is_local_specifier(value: str) -> bool:
     return value.startswith(("./", "../", "/")) or "://" in value
 
 
-# After import/from: spaces, "(", then a string naming a path or URL, or a comment (anything then).
-_LOCAL_AFTER_KEYWORD = re.compile(r"""\s*\(?\s*(?:["'](?:\.{0,2}/|[^"'\\\n\r]*://)|/[/*])""")
+# What may follow import/from (past spaces, comments and a "(") when a local specifier does.
+_LOCAL_STRING = re.compile(r"""["'](?:\.{0,2}/|[^"'\\\n\r]*://)""")
+_SPACES = re.compile(r"\s*")
+_LINE_END = re.compile(r"[\n\r\u2028\u2029]")
 
 
 def _may_name_local_module(text: str) -> bool:
+    """Whether some ``import``/``from`` not inside a word is followed, past spaces, comments and a
+    ``(``, by a string naming a path or URL. Exact past the comments of real code; a keyword inside a
+    comment or string only costs the lexer's look. The searches past comments are given a budget (a
+    text of unclosed ``/*`` after every keyword would make them quadratic); past it, the answer is yes.
+    """
+    positions = []
     for word in ("import", "from"):
         position = text.find(word)
         while position >= 0:
             before = text[position - 1] if position else " "
-            if not (before.isalnum() or before in "_$\u200c\u200d") and _LOCAL_AFTER_KEYWORD.match(
-                text, position + len(word)
-            ):
-                return True
+            if not (before.isalnum() or before in "_$\u200c\u200d"):
+                positions.append(position + len(word))
             position = text.find(word, position + 1)
+    budget = [2 * len(text) + 65536]
+    for position in sorted(positions):
+        position = _past_spaces_and_comments(text, position, budget)
+        if position is not None and text.startswith("(", position):
+            position = _past_spaces_and_comments(text, position + 1, budget)
+        if position is None or _LOCAL_STRING.match(text, position):
+            return True
     return False
+
+
+def _past_spaces_and_comments(text: str, position: int, budget: list[int]) -> int | None:
+    """Where the next token after ``position`` starts; None once ``budget`` (characters searched,
+    shared by the calls for one text) runs out."""
+    while True:
+        position = _SPACES.match(text, position).end()  # type: ignore[union-attr]
+        if text.startswith("/*", position):
+            end = text.find("*/", position + 2)
+            following = len(text) if end < 0 else end + 2
+        elif text.startswith("//", position):
+            line_end = _LINE_END.search(text, position + 2)
+            following = len(text) if line_end is None else line_end.start()
+        else:
+            return position
+        budget[0] -= following - position
+        if budget[0] < 0:
+            return None
+        position = following
 
 
 def _maybe_module(text: str) -> bool:

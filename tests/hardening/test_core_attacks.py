@@ -16,7 +16,7 @@ from django.template import Context, Template
 from django_static_pipe import locks, pipeline
 from django_static_pipe.css import tokens as css_tokens
 from django_static_pipe.exceptions import BundleError
-from django_static_pipe.jsrefs import specifiers
+from django_static_pipe.jsrefs import local_specifiers, specifiers
 from django_static_pipe.minify import minify
 from django_static_pipe.minify_html import minify_html
 from tests.conftest import T0
@@ -241,6 +241,11 @@ HOSTILE = {
     "js: numbers at line ends": (_minify_script, "x = 1.\ny = 2\n"),
     "js: regular expressions after > and their copies": (_minify_script, "x=1 > /a  b/;s='/a  b/';"),
     "js: regular expressions ending in > on one line": (_minify_script, "f(/a>/, ' /');"),
+    # the quick look before the lexer: comments after every keyword, unclosed or closed far away
+    "js: unclosed comments after import": (local_specifiers, "import/*"),
+    "js: line comments after from": (local_specifiers, "from//from//"),
+    "js: comments after from, closed at the end": (lambda text: local_specifiers(text + "*/'./a.js'"), "from/*"),
+    "js: local-looking strings after from": (local_specifiers, "from 'a from "),
     # a chain of names before "import": each token used to walk back over all of the chain
     "js: a long chain before import": (lambda text: specifiers("x=" + text + "import;"), "a."),
     "js: a long chain before import, prepared": (
