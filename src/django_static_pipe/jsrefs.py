@@ -308,11 +308,11 @@ def _may_name_local_module(text: str) -> bool:
                 positions.append(position + len(word))
             position = text.find(word, position + 1)
     budget = [2 * len(text) + 65536]
-    for position in sorted(positions):
-        position = _past_spaces_and_comments(text, position, budget)
-        if position is not None and text.startswith("(", position):
-            position = _past_spaces_and_comments(text, position + 1, budget)
-        if position is None or _LOCAL_STRING.match(text, position):
+    for after_keyword in sorted(positions):
+        token = _past_spaces_and_comments(text, after_keyword, budget)
+        if token is not None and text.startswith("(", token):
+            token = _past_spaces_and_comments(text, token + 1, budget)
+        if token is None or _LOCAL_STRING.match(text, token):
             return True
     return False
 
