@@ -97,21 +97,33 @@ def _minify_prepared(extension: str, text: str, origin: str, raw: bool, refusal:
     """
     encoding = "latin-1" if raw else "utf-8"
     result = refusal.result or b""
+    refusal.result = None
     minify_again = lambda changed: _minify_encoded(extension, changed, origin, raw)  # noqa: E731
     try:
         if refusal.trap == NUMBER_JOINED_TRAP:
             ends = joined_number_ends(text, text.encode(encoding, "surrogatepass"), result, encoding)
             if ends is not None:
+                del result  # not held while the completed script is minified (made again if needed)
                 with contextlib.suppress(_NotMinified):
                     done = minify_prepared(text, minify_again, encoding=encoding, found=Preparation(completed=ends))
                     if done is not None:
                         return done
+                result = _first_result(extension, text, origin, raw)
         prepared = minify_prepared(text, minify_again, RegexMisreads(text, result), encoding)
     except _NotMinified as still:  # what the prepared text still hits is what to report
         return _unminified(text, still.why)
     except _MinifierFailed as failure:
         return _unminified(text, str(failure))
     return _unminified(text, refusal.why) if prepared is None else prepared
+
+
+def _first_result(extension: str, text: str, origin: str, raw: bool) -> bytes:
+    """What the minifier makes of ``text`` as it is, trapped or not (what it changed shows what it
+    misread)."""
+    try:
+        return _minify_encoded(extension, text.encode("latin-1" if raw else "utf-8", "surrogatepass"), origin, raw)
+    except _NotMinified as refusal:
+        return refusal.result or b""
 
 
 #: The traps :mod:`js_prepare` changes a script against.

@@ -127,10 +127,29 @@ def _regex_misread(source: bytes, minified: bytes) -> bool:
     return False
 
 
+#: How much of a text is translated at a time (then up to its next line end): a 10 MB script's shape
+#: is not held whole beside the script, its minified text and the minifier's output.
+_SHAPE_CHUNK = 1 << 20
+
+
 def numbers_before_names(text: bytes) -> Counter[bytes]:
-    """Each number (digits not ending a name) followed by ``.`` and a name, as written in ``text``."""
-    shape = text.translate(_SHAPES)
+    """Each number (digits not ending a name) followed by ``.`` and a name, as written in ``text``.
+
+    Looked for a line range at a time: such a number and its name never span a line end, and a
+    range that starts after one starts where the text would.
+    """
     found: Counter[bytes] = Counter()
+    start = 0
+    while start < len(text):
+        line_end = text.find(b"\n", start + _SHAPE_CHUNK)
+        end = len(text) if line_end < 0 else line_end + 1
+        _count_numbers_before_names(text[start:end], found)
+        start = end
+    return found
+
+
+def _count_numbers_before_names(text: bytes, found: Counter[bytes]) -> None:
+    shape = text.translate(_SHAPES)
     length = len(shape)
     for match in _NUMBER_DOT_NAME.finditer(shape):
         start = match.start()
@@ -142,7 +161,6 @@ def numbers_before_names(text: bytes) -> Counter[bytes]:
         while end < length and shape[end] in b"a0":
             end += 1
         found[text[start:end]] += 1
-    return found
 
 
 #: What :func:`js_trap` says of a script that nests template literals (minified around them instead).

@@ -22,6 +22,7 @@ import rjsmin
 
 from devservers import corpus
 from django_static_pipe import js_prepare
+from django_static_pipe import minify as minify_module
 from django_static_pipe.exceptions import MinifyWarning
 from django_static_pipe.js_numbers import joined_number_ends
 from django_static_pipe.js_prepare import minify_prepared, outer_templates
@@ -157,6 +158,13 @@ def test_a_joined_number_whose_text_is_also_elsewhere_is_left_to_the_lexer(sourc
     packed = rjsmin.jsmin(source_bytes, keep_bang_comments=True)
     assert joined_number_ends(source, source_bytes, packed, "utf-8") is None
     assert minify(".js", source, "plot.js") == expected
+    assert not [w for w in recwarn if issubclass(w.category, MinifyWarning)]
+
+
+def test_when_the_quick_completion_falls_short_the_lexer_prepares_the_script(monkeypatch, recwarn):
+    # The first result is let go during the quick attempt; the lexer's way makes it again.
+    monkeypatch.setattr(minify_module, "joined_number_ends", lambda *args: [])
+    assert minify(".js", "a = `t ${ 1.\n} u`\nb = 2.\nc = 3", "plot.js") == "a=`t ${ 1.\n} u`\nb=2.0\nc=3"
     assert not [w for w in recwarn if issubclass(w.category, MinifyWarning)]
 
 
