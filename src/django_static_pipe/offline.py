@@ -42,7 +42,7 @@ Outcome = tuple[list[pipeline.Built], int, str | None]
 def _build_one(names: tuple[str, ...], slim: bool) -> Outcome:
     """Build one use in this process; return what was built, files written, and an error if any."""
     before = writer.files_written
-    with pipeline.offline_session() as collected:
+    with pipeline.offline_session(fresh=False) as collected:  # build_all's own session started afresh
         try:
             pipeline.build(names, slim)
         except (StaticPipeError, SuspiciousFileOperation, OSError, ValueError) as exc:

@@ -285,11 +285,15 @@ def _complete_siblings(built: Built) -> None:
 
 
 @contextlib.contextmanager
-def offline_session() -> Iterator[dict[str, Built]]:
+def offline_session(*, fresh: bool = True) -> Iterator[dict[str, Built]]:
     """Build as the offline build does: every source checked, the manifest only read, and every
-    output (nested references included) collected for the manifest the build then writes."""
+    output (nested references included) collected for the manifest the build then writes.
+
+    ``fresh`` forgets what earlier sessions built; the offline build's uses share one memory, so a
+    module twenty others import is made once, then only checked (its sources and output stat'ed)."""
     global _session
-    reset()
+    if fresh:
+        reset()
     collected: dict[str, Built] = {}
     _session = collected
     try:
