@@ -288,7 +288,7 @@ def is_local_specifier(value: str) -> bool:
 
 
 # What may follow import/from (past spaces, comments and a "(") when a local specifier does.
-_LOCAL_STRING = re.compile(r"""["'](?:\.{0,2}/|[^"'\\\n\r]*://)""")
+_LOCAL_STRING = re.compile(r""""(?:\.{0,2}/|[^"\\\n\r]*://)|'(?:\.{0,2}/|[^'\\\n\r]*://)""")
 _SPACES = re.compile(r"\s*")
 _LINE_END = re.compile(r"[\n\r\u2028\u2029]")
 
@@ -308,12 +308,17 @@ def _may_name_local_module(text: str) -> bool:
                 positions.append(position + len(word))
             position = text.find(word, position + 1)
     budget = [2 * len(text) + 65536]
+    looked_at: set[int] = set()  # keywords in comments may all lead to one long string: it is read once
     for after_keyword in sorted(positions):
         token = _past_spaces_and_comments(text, after_keyword, budget)
         if token is not None and text.startswith("(", token):
             token = _past_spaces_and_comments(text, token + 1, budget)
-        if token is None or _LOCAL_STRING.match(text, token):
+        if token is None:
             return True
+        if token not in looked_at:
+            looked_at.add(token)
+            if _LOCAL_STRING.match(text, token):
+                return True
     return False
 
 

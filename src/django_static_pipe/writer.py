@@ -164,49 +164,36 @@ def remove_output(path: str) -> list[str]:
     return removed
 
 
-def _writer_is_gone(filename: str, modified: float) -> bool:
+def _writer_is_gone(filename: str) -> bool:
     """Whether the process named in a temporary file's name can no longer be writing it.
 
     A killed build's pool workers are orphans; where PID 1 does not reap (a container without an
-    init) they stay zombies, which ``kill(pid, 0)`` still finds. A pid may also have been reused by
-    a process that started after the file was last written. Linux's /proc tells both apart.
+    init) they stay zombies, which ``kill(pid, 0)`` still finds: /proc tells them apart. A name whose
+    pid is not a plain number no process of ours wrote.
     """
     pid_text = filename[len(TEMP_PREFIX) :].split("-", 1)[0]
-    if not pid_text.isdigit():
+    if not (pid_text.isascii() and pid_text.isdigit()) or len(pid_text) > 10 or int(pid_text) > _MAX_PID:
         return True
+    pid = int(pid_text)
     try:
-        os.kill(int(pid_text), 0)
+        os.kill(pid, 0)
     except ProcessLookupError:
         return True
-    except PermissionError:  # alive, another user's
+    except PermissionError:  # another user's process: /proc still tells a zombie
         pass
-    started, state = _process_start_and_state(int(pid_text))
-    if state in ("Z", "X"):
-        return True
-    return started is not None and started > modified + _START_TIME_SLACK_SECONDS
+    return _is_zombie(pid)
 
 
-#: /proc gives boot time in whole seconds; a process this much younger than the file did not write it.
-_START_TIME_SLACK_SECONDS = 2.0
+_MAX_PID = 2**31 - 1  # pid_t; a larger number is no process (and os.kill would raise OverflowError)
 
 
-def _process_start_and_state(pid: int) -> tuple[float | None, str | None]:
-    """A process's start (epoch seconds) and state letter from /proc; ``(None, None)`` where unknown."""
+def _is_zombie(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/stat", "rb") as stat:
-            fields = stat.read().rsplit(b")", 1)[1].split()  # the name before ")" may hold anything
-        state, ticks = fields[0].decode("ascii"), int(fields[19])
-        return _boot_time() + ticks / os.sysconf("SC_CLK_TCK"), state
-    except (OSError, IndexError, ValueError):
-        return None, None
-
-
-def _boot_time() -> float:
-    with open("/proc/stat", "rb") as stat:
-        for line in stat:
-            if line.startswith(b"btime "):
-                return float(line.split()[1])
-    raise ValueError("no btime in /proc/stat")
+            state = stat.read().rsplit(b")", 1)[1].split()[0]  # the name before ")" may hold anything
+    except (OSError, IndexError):
+        return False
+    return state in (b"Z", b"X")
 
 
 def remove_stale_temporaries(folder: str, *, older_than_seconds: float = 3600.0, recursive: bool = True) -> list[str]:
@@ -224,8 +211,9 @@ def remove_stale_temporaries(folder: str, *, older_than_seconds: float = 3600.0,
                 continue
             candidate = os.path.join(dirpath, filename)
             with contextlib.suppress(OSError):
-                modified = os.lstat(candidate).st_mtime
-                if modified < limit or _writer_is_gone(filename, modified):
+                # ctime, not mtime: a hard link to a source keeps the source's mtime; making it
+                # set the ctime, so a link made a second ago is never taken for an hour old one.
+                if os.lstat(candidate).st_ctime < limit or _writer_is_gone(filename):
                     os.unlink(candidate)
                     removed.append(candidate)
     return removed

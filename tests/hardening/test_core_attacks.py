@@ -225,6 +225,13 @@ def _minify_script(text: str) -> str:
         return minify(".js", text, "inline js content")
 
 
+def _keywords_then(text: str) -> str:
+    """About √n keywords, each in a comment closed at the end, all leading to one string of ``text``
+    (the comments' skipping fits the budget; reading the string once per keyword did not)."""
+    keywords = int((2 * len(text) / 3) ** 0.5)
+    return "from" + "/*from" * keywords + '*/"' + text
+
+
 HOSTILE = {
     "css: unclosed url(": (css_tokens, "url("),
     "css: unclosed quoted url(": (css_tokens, 'url("'),
@@ -253,6 +260,17 @@ HOSTILE = {
         "a.",
     ),
 }
+
+
+def test_keywords_in_comments_before_one_long_string_cost_linear_work():
+    """√n keywords that all lead to one string read it √n times: n^1.5, which the 4× comparison above
+    (8× the work, under its bound of 9) does not tell from linear; 16× the text does (64× vs 16×)."""
+    text = "a" * 50_000
+    while cpu_seconds(local_specifiers, _keywords_then(text)) < 0.01:
+        text += text
+    small = cpu_seconds(local_specifiers, _keywords_then(text))
+    large = cpu_seconds(local_specifiers, _keywords_then(text * 16))
+    assert large / small < 32, f"{small:.4f} s for {len(text)} characters, {large:.4f} s for 16×"
 
 
 @pytest.mark.parametrize("case", sorted(HOSTILE))

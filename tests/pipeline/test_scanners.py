@@ -44,6 +44,8 @@ def test_module_specifiers_are_found_past_words_that_contain_the_keywords(text, 
         ("/* harmony import */ var a = __webpack_require__(1); x = ['from', upper];", []),
         ("reject('Unexpected error while fetching from ' + url); var s = \"import './no.js'\";", []),
         ('import a from "lodash"; import "./lit.js" + b;', ["./lit.js"]),
+        # the other quote inside a string does not end it
+        ('import "a\'b://c"; import x from \'say "hi" https://x/a.js\'', ["a'b://c", 'say "hi" https://x/a.js']),
     ],
 )
 def test_local_specifiers_are_found_past_comments_and_bare_ones_left_out(text, found):

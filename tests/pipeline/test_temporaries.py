@@ -15,12 +15,9 @@ from django_static_pipe.writer import TEMP_PREFIX, remove_stale_temporaries
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 
 
-def _leftover(folder: Path, pid: int, *, age_seconds: float = 0.0) -> Path:
+def _leftover(folder: Path, pid: int) -> Path:
     path = folder / f"{TEMP_PREFIX}{pid}-7.tmp"
     path.write_bytes(b"half a file")
-    if age_seconds:
-        then = time.time() - age_seconds
-        os.utime(path, (then, then))
     return path
 
 
@@ -62,23 +59,33 @@ def test_a_live_writers_temporary_file_stays(tmp_path):
         os.waitpid(writer, 0)
 
 
-def test_a_reused_pid_does_not_keep_an_old_leftover(tmp_path):
-    # The file was last written a minute before the process now holding that pid started.
-    newcomer = _child("sleep")
+def test_a_live_writers_link_to_an_old_source_stays(tmp_path):
+    # A hard link keeps its source's mtime; the link was made now (its ctime), by a live writer.
+    source = tmp_path / "photo.png"
+    source.write_bytes(b"png")
+    then = time.time() - 7200
+    os.utime(source, (then, then))
+    writer = _child("sleep")
     try:
-        leftover = _leftover(tmp_path, newcomer, age_seconds=60)
-        assert remove_stale_temporaries(str(tmp_path)) == [str(leftover)]
+        link = tmp_path / f"{TEMP_PREFIX}{writer}-3.lnk"
+        os.link(source, link)
+        assert link.stat().st_mtime < time.time() - 3600
+        assert remove_stale_temporaries(str(tmp_path)) == []
+        assert link.exists()
     finally:
-        os.kill(newcomer, signal.SIGKILL)
-        os.waitpid(newcomer, 0)
+        os.kill(writer, signal.SIGKILL)
+        os.waitpid(writer, 0)
 
 
-def test_an_hour_old_leftover_goes_whoever_holds_the_pid(tmp_path):
-    leftover = _leftover(tmp_path, os.getpid(), age_seconds=3700)
-    assert remove_stale_temporaries(str(tmp_path)) == [str(leftover)]
-
-
-def test_a_name_without_a_pid_is_a_leftover(tmp_path):
-    odd = tmp_path / f"{TEMP_PREFIX}x-1.tmp"
+@pytest.mark.parametrize("pid_text", ["99999999999999999999", "4294967296", "²", "x", ""])
+def test_a_name_whose_pid_is_no_pid_is_a_leftover_and_breaks_nothing(tmp_path, pid_text):
+    odd = tmp_path / f"{TEMP_PREFIX}{pid_text}-0.tmp"
     odd.write_bytes(b"")
     assert remove_stale_temporaries(str(tmp_path)) == [str(odd)]
+
+
+def test_past_the_age_limit_a_leftover_goes_whoever_holds_the_pid(tmp_path):
+    # A writer on another machine sharing the folder: only age tells (its ctime, the last change).
+    leftover = _leftover(tmp_path, os.getpid())
+    assert remove_stale_temporaries(str(tmp_path), older_than_seconds=3600) == []
+    assert remove_stale_temporaries(str(tmp_path), older_than_seconds=-60) == [str(leftover)]
