@@ -63,7 +63,7 @@ def joined_number_ends(text: str, source: bytes, minified: bytes, encoding: str)
     matched by exactly as many candidates with the same number and name, the name found past spaces
     and comments: then each is the one rjsmin read as code. A candidate in a template literal or a
     comment has no join of its own, so a count that differs means one of them shares a join's text,
-    and only the lexer can tell which is code.
+    and only the lexer can tell which is code; so it is after a ``/`` or backtick earlier on its line.
     """
     joins = numbers_before_names(minified) - numbers_before_names(source)
     if not joins:
@@ -79,4 +79,13 @@ def joined_number_ends(text: str, source: bytes, minified: bytes, encoding: str)
     if any(len(found.get(joined, ())) != count for joined, count in joins.items()):
         return None
     ends = sorted(end for group in found.values() for end in group)
-    return ends if all(completes_as_is(text, end) for end in ends) else None
+    return ends if all(completes_as_is(text, end) and _plain_line_before(text, end) for end in ends) else None
+
+
+def _plain_line_before(text: str, end: int) -> bool:
+    """Whether the line holds no ``/`` or backtick before the number: one rjsmin reads differently from
+    JavaScript (a regular expression it takes for a division) can make a candidate inside it look
+    joined, and only the lexer tells then."""
+    line_start = max(text.rfind(line_end, 0, end) for line_end in "\n\r\u2028\u2029") + 1
+    line = text[line_start:end]
+    return "/" not in line and "`" not in line

@@ -248,6 +248,8 @@ HOSTILE = {
     "js: numbers at line ends": (_minify_script, "x = 1.\ny = 2\n"),
     "js: regular expressions after > and their copies": (_minify_script, "x=1 > /a  b/;s='/a  b/';"),
     "js: regular expressions ending in > on one line": (_minify_script, "f(/a>/, ' /');"),
+    "js: regular expressions after ~, < and keywords": (_minify_script, "x = ~/a  b/ < typeof /c  d/;"),
+    "js: unclosed classes after <, spaces before": (_minify_script, "a   </[ b"),
     # the quick look before the lexer: comments after every keyword, unclosed or closed far away
     "js: unclosed comments after import": (local_specifiers, "import/*"),
     "js: line comments after from": (local_specifiers, "from//from//"),

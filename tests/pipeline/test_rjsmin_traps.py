@@ -291,6 +291,20 @@ REVIEWED = [
     'var n = `${`x  y`}`;\nif (1) /`/.test("x"); var t = `a  ${1}  b  `; var u = `${`q`}`; var w = "`";\n',
     'var n = `${`x  y`}`;\nvar t = `${/}`/.source} a  b`; var w = "`";\n',
     "var f = x =>\n/a  b/.test(x);\nvar r = f('a  b');\n",
+    # found by a third review: a regular expression after "~", "<", "%", "^" or a keyword, which rjsmin
+    # reads as a division (here "//]" became a comment that joined "1." to the next line)
+    "var r = ~/[1.//]/.source.length\nvar foo = 2;\n",
+    "var r = typeof /[1.//]/\nvar foo = 2;\n",
+    "var a = 3, r = a < /[1.//]/.source.length\nvar foo = 2;\n",
+    "var r = 5 % /[1.//]/.lastIndex\nvar foo = 2;\n",
+    "var r = 5 ^ /[1.//]/.lastIndex\nvar foo = 2;\n",
+    "var r = void /[1.//]/\nvar foo = 2;\n",
+    "var r = ''; switch (1) { case /a  b/.source.length: r = 'five'; }\n",
+    "var o = {x: 1}, r = delete /a  b/.x, s = 'x' in /a  b/, t = ~/a  b/.source.length;\n",
+    "var r = 0; if (0) r = 1; else /a  b/.test('a  b') && (r = 2);\n",
+    "function* g() { yield /a  b/; }\nvar r = g().next().value.source;\n",
+    # and what must still be minified as a division: a property, a name ending in a keyword, HTML
+    "var a = {in: 8}, xin = 6, r = a.in / 2 / 4, s = xin / 3 / 1, h = '</b> </i >' + '<a></a>';\n",
 ]
 
 
@@ -302,3 +316,17 @@ def test_reviewed_scripts_mean_the_same_minified_or_are_served_as_they_are(sourc
     if minified == source:
         assert [w for w in caught if issubclass(w.category, MinifyWarning)], "unminified without a warning"
     assert _globals_after(minified) == _globals_after(source)
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("r = a.in / 2 / 4 ;", "r=a.in/2/4;"),  # a property named like a keyword
+        ("r = xin / 3 / 1 ; s = typeof_ / 2 / 3 ;", "r=xin/3/1;s=typeof_/2/3;"),  # names ending in one
+        ("h = '</b> </i >' + '<a></a>' ;\nif (a < b / 2 / c) f( ) ;", "h='</b> </i >'+'<a></a>';if(a<b/2/c)f();"),
+        ("// a comment: see </a bogus> or <>{[...]}</>\nx = 1 ;", "x=1;"),  # HTML in comments
+    ],
+)
+def test_divisions_and_html_near_the_misread_operators_are_still_minified(source, expected, recwarn):
+    assert minify(".js", source, "ok.js") == expected
+    assert not [w for w in recwarn if issubclass(w.category, MinifyWarning)]
