@@ -71,7 +71,9 @@ def write_template(folder: Path, files: list[Path], templates: Path) -> None:
 
 
 def _run(kind: str, folder: Path, output: Path, templates: Path) -> dict[str, Any]:
-    """One build in a new process; its own report."""
+    """One build in a new process; its own report. The earlier runs' dirty pages are written out
+    first, so that their writeback does not land inside this one's time."""
+    os.sync()
     result = subprocess.run(
         [sys.executable, "-m", "bench.growth_run", kind, str(folder), str(output), str(templates)],
         cwd=REPO,

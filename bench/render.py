@@ -237,13 +237,23 @@ def scenario_cold_page(rounds: int) -> dict[str, Any]:
         precompress.wait_idle()
         shutil.rmtree(floor_out, ignore_errors=True)
 
+    def settled(prepare: Any) -> Any:
+        """``prepare``, then every dirty page written out: one contender's (or an earlier section's)
+        writeback must not land inside another's measured render."""
+
+        def run() -> None:
+            prepare()
+            os.sync()
+
+        return run
+
     setup = {
-        "django-static-pipe, cold {% slimall %}": cold_pipe,
-        "django-static-pipe, the same until its background thread has written the siblings": cold_pipe,
-        "raw floor, the same output (bundles + the files the CSS references)": clear_floor,
-        "raw floor, the two bundles only": clear_floor,
-        "raw floor, the two bundles only, not compressed": clear_floor,
-        "django-compressor, cold {% compress %}": cold_compressor,
+        "django-static-pipe, cold {% slimall %}": settled(cold_pipe),
+        "django-static-pipe, the same until its background thread has written the siblings": settled(cold_pipe),
+        "raw floor, the same output (bundles + the files the CSS references)": settled(clear_floor),
+        "raw floor, the two bundles only": settled(clear_floor),
+        "raw floor, the two bundles only, not compressed": settled(clear_floor),
+        "django-compressor, cold {% compress %}": settled(cold_compressor),
     }
     series = harness.interleave(contenders, rounds=rounds, inner=1, setup=setup)
     switch.off()
