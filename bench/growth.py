@@ -166,7 +166,7 @@ def _spread(runs: list[dict[str, Any]], key: str) -> float:
 
 
 def report_section(quick: bool) -> dict[str, Any]:
-    measured = scenario_growth(rounds=1 if quick else 3, tag_rounds=5 if quick else 15)
+    measured = scenario_growth(rounds=1 if quick else 5, tag_rounds=5 if quick else 15)
     rows: list[dict[str, Any]] = []
     for size, data in measured.items():
         mb = data["bytes"] / 1e6
