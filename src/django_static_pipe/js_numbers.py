@@ -18,7 +18,7 @@ from .minify_guards import numbers_before_names
 # A "." before optional spaces and a line end or a comment: searched for from its literal "." (a
 # pattern that starts with a look-behind is tried at every position, 25 times slower on plotly.js).
 _DOT_AT_LINE_END = re.compile(r"\.(?=[ \t]*(?:[\r\n\u2028\u2029]|//|/\*))")
-_DIGITS = frozenset("0123456789")
+_DIGITS = frozenset("0123456789_")  # with the separator of 1_000
 # After the digits, whatever would make them part of a name, a member or a block's end.
 _NOT_A_NUMBER_AFTER = frozenset("_$.}\u200c\u200d")
 # A name as minify_guards' shapes see one: ASCII letters, "_", "$" or any non-ASCII character first.
@@ -32,7 +32,7 @@ def number_ends(text: str) -> list[int]:
     for match in _DOT_AT_LINE_END.finditer(text):
         dot = match.start()
         start = _digits_start(text, dot)
-        if start == dot:
+        if start == dot or text[start] == "_":  # no digits, or a name such as _1
             continue
         if start > 0:
             before = text[start - 1]
@@ -50,9 +50,14 @@ def _digits_start(text: str, end: int) -> int:
 
 
 def completes_as_is(text: str, end: int) -> bool:
-    """Whether the number ending at ``end`` takes a ``0``: a legacy octal (``07.``) is left alone."""
+    """Whether the number ending at ``end`` takes a ``0``: a legacy octal (``07.``) cannot, and a
+    name spelled with an escape next (``\\u0066oo``) would be joined to ``1.0`` all the same (rjsmin
+    takes no backslash for a name's start); both are left to the guard, which refuses the file."""
     start = _digits_start(text, end - 1)
-    return not (text[start] == "0" and end - start > 2)
+    if text[start] == "0" and end - start > 2:
+        return False
+    following = SPACE_AND_COMMENTS.match(text, end).end()  # type: ignore[union-attr]
+    return not text.startswith("\\", following)
 
 
 def joined_number_ends(text: str, source: bytes, minified: bytes, encoding: str) -> list[int] | None:

@@ -22,18 +22,19 @@ _COMMENT_OPEN_BYTES = re.compile(rb"<!--")
 NUMBER_JOINED_TRAP = "rjsmin joins a number ending in '.' to the name on the next line ('1.\\nx' becomes '1.x')"
 
 # Each byte as its kind, so that one literal search finds a number followed by ".name": digits become
-# "0", name characters (ASCII letters, "_", "$" and every byte of a multibyte character) "a", "." stays.
+# "0", "_" stays (a numeric separator, 1_000, or part of a name), other name characters (ASCII letters,
+# "$", "\\" of an escape such as \\u0066, and every byte of a multibyte character) "a", "." stays.
 _SHAPES = bytes(
     0x30
     if chr(byte).isdigit() and byte < 0x80
-    else 0x61
-    if byte >= 0x80 or chr(byte).isalpha() or chr(byte) in "_$"
     else byte
-    if chr(byte) in ".<!-"
+    if chr(byte) in "._<!-"
+    else 0x61
+    if byte >= 0x80 or chr(byte).isalpha() or chr(byte) in "$\\"
     else 0x20
     for byte in range(256)
 )
-_NUMBER_DOT_NAME = re.compile(rb"0\.a")
+_NUMBER_DOT_NAME = re.compile(rb"0\.[a_]")
 
 #: What :func:`js_trap` says when rjsmin took a regular expression for a division.
 MISREAD_REGEX_TRAP = (
@@ -216,12 +217,12 @@ def _count_numbers_before_names(text: bytes, found: Counter[bytes]) -> None:
     length = len(shape)
     for match in _NUMBER_DOT_NAME.finditer(shape):
         start = match.start()
-        while start > 0 and shape[start - 1] == 0x30:
+        while start > 0 and shape[start - 1] in b"0_":
             start -= 1
-        if start > 0 and shape[start - 1] in b"a.":
-            continue
+        if shape[start] == 0x5F or (start > 0 and shape[start - 1] in b"a."):
+            continue  # a name (_1, a_1, x1) or a member (.1 of 1.1) before the dot, not a number
         end = match.end()
-        while end < length and shape[end] in b"a0":
+        while end < length and shape[end] in b"a0_":
             end += 1
         found[text[start:end]] += 1
 

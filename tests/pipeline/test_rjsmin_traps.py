@@ -101,6 +101,8 @@ def test_a_placeholder_the_minifier_lost_or_repeated_gives_up():
         ("s = 'x 1.\\\nq'; a = 1.\nb()", "s='x 1.\\\nq';a=1.0\nb()"),
         ("a = `t ${ 1.\n} u`\nb = 2.\nc = 3", "a=`t ${ 1.\n} u`\nb=2.0\nc=3"),
         ("/* 1.\n */ x = 5.\ny", "x=5.0\ny"),
+        ("x = 1_000.\nfoo = 2", "x=1_000.0\nfoo=2"),  # a numeric separator
+        ("x = 1.\n_foo = 2", "x=1.0\n_foo=2"),  # a name starting with "_"
     ],
 )
 def test_a_number_rjsmin_would_join_to_the_next_line_gets_its_zero(source, expected, recwarn):
@@ -303,6 +305,10 @@ REVIEWED = [
     "var o = {x: 1}, r = delete /a  b/.x, s = 'x' in /a  b/, t = ~/a  b/.source.length;\n",
     "var r = 0; if (0) r = 1; else /a  b/.test('a  b') && (r = 2);\n",
     "function* g() { yield /a  b/; }\nvar r = g().next().value.source;\n",
+    # numbers with separators, and names spelled with an escape, joined to the next line
+    "var foo = 1; var x = 1_000.\nfoo = 2;\n",
+    "var foo = 1; var x = 1.\n\\u0066oo = 2;\n",
+    "var _1 = {a: 2}; var x = _1.\na;\n",
     # and what must still be minified as a division: a property, a name ending in a keyword, HTML
     "var a = {in: 8}, xin = 6, r = a.in / 2 / 4, s = xin / 3 / 1, h = '</b> </i >' + '<a></a>';\n",
 ]
