@@ -90,7 +90,15 @@ def joined_number_ends(text: str, source: bytes, minified: bytes, encoding: str)
 def _plain_line_before(text: str, end: int) -> bool:
     """Whether the line holds no ``/`` or backtick before the number: one rjsmin reads differently from
     JavaScript (a regular expression it takes for a division) can make a candidate inside it look
-    joined, and only the lexer tells then."""
-    line_start = max(text.rfind(line_end, 0, end) for line_end in "\n\r\u2028\u2029") + 1
+    joined, and only the lexer tells then. Looked at up to :data:`_LINE_LOOK_BACK` characters back
+    (a longer line is left to the lexer): every candidate's look is bounded, so hostile text with a
+    candidate on every line stays linear."""
+    window = max(0, end - _LINE_LOOK_BACK)
+    line_start = max(text.rfind(line_end, window, end) for line_end in "\n\r\u2028\u2029") + 1
+    if line_start == 0 and window > 0:
+        return False
     line = text[line_start:end]
     return "/" not in line and "`" not in line
+
+
+_LINE_LOOK_BACK = 4096

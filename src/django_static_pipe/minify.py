@@ -27,17 +27,16 @@ from .exceptions import MinifyWarning
 from .js_numbers import joined_number_ends
 from .js_prepare import Preparation, minify_prepared
 from .minify_guards import (
-    MISREAD_REGEX_TRAP,
     NESTED_TEMPLATE_TRAP,
     NUMBER_JOINED_TRAP,
     RESCAN_BUDGET,
-    RegexMisreads,
     js_trap,
     js_trap_bytes,
     repair_css,
     rescan_work,
 )
 from .minify_html import minify_html
+from .regex_misreads import MISREAD_REGEX_TRAP, RegexMisreads
 from .sourcemaps import without_map_comment
 
 logger = logging.getLogger("django_static_pipe")
@@ -74,6 +73,13 @@ def minify(extension: str, text: str, origin: str, *, raw: bool = False) -> str:
     number ending in ``.`` at a line end) is minified after :mod:`django_static_pipe.js_prepare` has
     changed what it misreads.
     """
+    if text.startswith("#!") and extension.lower() in (".js", ".mjs"):
+        # A hashbang line (a script also run by node) is kept as it is: rjsmin joins it to the next
+        # line, which then becomes part of the comment it is to JavaScript.
+        line_end = text.find("\n")
+        if line_end < 0:
+            return text
+        return text[: line_end + 1] + minify(extension, text[line_end + 1 :], origin, raw=raw)
     try:
         return _minify(extension, text, origin, raw)
     except _NotMinified as refusal:

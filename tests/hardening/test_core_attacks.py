@@ -250,6 +250,12 @@ HOSTILE = {
     "js: regular expressions ending in > on one line": (_minify_script, "f(/a>/, ' /');"),
     "js: regular expressions after ~, < and keywords": (_minify_script, "x = ~/a  b/ < typeof /c  d/;"),
     "js: unclosed classes after <, spaces before": (_minify_script, "a   </[ b"),
+    "js: a joined number on every line": (lambda text: _minify_script("var \u0100 = 0;\n" + text), "x = 1.\nfoo\n"),
+    "js: classes holding ~/ on one long line": (
+        lambda text: _minify_script("y = 1 /" + text + "/;\nz = ~/b  c/;"),
+        "[" + "a" * 250 + "~/]",
+    ),
+    "js: comments after ~ before a regular expression": (_minify_script, "x = ~ /* c */ /a  b/;\n"),
     # the quick look before the lexer: comments after every keyword, unclosed or closed far away
     "js: unclosed comments after import": (local_specifiers, "import/*"),
     "js: line comments after from": (local_specifiers, "from//from//"),

@@ -309,6 +309,21 @@ REVIEWED = [
     "var foo = 1; var x = 1_000.\nfoo = 2;\n",
     "var foo = 1; var x = 1.\n\\u0066oo = 2;\n",
     "var _1 = {a: 2}; var x = _1.\na;\n",
+    # found by a fourth review: a comment or a space rjsmin keeps between the token and the regular
+    # expression, a regular expression earlier on the line that ends in "(" or ",", a quote rjsmin
+    # then pairs with a later one, a line end before "<", a keyword starting the file, "..." and
+    # "default", a regular expression too long to read whole, a division after "++", a hashbang
+    "var r = ~ /* c */ /a  b/.source.length;\n",
+    "var r = [typeof /**/ /[//]/, 1];\n",
+    "var r = ~\u00a0/a  b/.source.length;\n",
+    "var s = 'x(y'.split(/\\(/), t = ~/a  b/.source.length;\n",
+    "var y = typeof /'/; var s = 'a  b';\n",
+    "var a = 3, r = a\n< /a  b/.source.length;\n",
+    "var a = 3, r = a < /a>  b/.source.length;\n",
+    "typeof /[//]/ === 'object' && (globalThis.r = 1);\n",
+    "var r = [.../[//]/.source];\n",
+    "var f = x => /" + "a" * 300 + "  b/.test(x); var r = [f('x'), f('" + "a" * 300 + "  b')];\n",
+    'var i = 4, x = i++ / 2 + "a/  b";\n',
     # and what must still be minified as a division: a property, a name ending in a keyword, HTML
     "var a = {in: 8}, xin = 6, r = a.in / 2 / 4, s = xin / 3 / 1, h = '</b> </i >' + '<a></a>';\n",
 ]
@@ -334,5 +349,23 @@ def test_reviewed_scripts_mean_the_same_minified_or_are_served_as_they_are(sourc
     ],
 )
 def test_divisions_and_html_near_the_misread_operators_are_still_minified(source, expected, recwarn):
+    assert minify(".js", source, "ok.js") == expected
+    assert not [w for w in recwarn if issubclass(w.category, MinifyWarning)]
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        # URLs in strings hold "/new/", "/in/", "/delete/", "~/": no keyword or operator there
+        ("var url = '/items/new/' + id + '/edit/' ;", "var url='/items/new/'+id+'/edit/';"),
+        ("u = 'https://www.linkedin.com/in/' + h + '/' ;", "u='https://www.linkedin.com/in/'+h+'/';"),
+        ("a = ['/api/posts/delete/' + pk + '/', {}] ;", "a=['/api/posts/delete/'+pk+'/',{}];"),
+        ("t = '~/' + d + '/' ;", "t='~/'+d+'/';"),
+        ("h = 'Total</' + t + '><a href=\"/items/\">' ;", "h='Total</'+t+'><a href=\"/items/\">';"),
+        ("// in /tmp or /var\nx = 'in/' ;", "x='in/';"),
+        ("#!/usr/bin/env node\n'use strict' ;\nb = 2 ;", "#!/usr/bin/env node\n'use strict';b=2;"),
+    ],
+)
+def test_urls_in_strings_and_a_hashbang_are_minified(source, expected, recwarn):
     assert minify(".js", source, "ok.js") == expected
     assert not [w for w in recwarn if issubclass(w.category, MinifyWarning)]
