@@ -256,6 +256,7 @@ HOSTILE = {
         "[" + "a" * 250 + "~/]",
     ),
     "js: comments after ~ before a regular expression": (_minify_script, "x = ~ /* c */ /a  b/;\n"),
+    "js: keywords on one long documentation line": (lambda text: local_specifiers("/** " + text), " import from"),
     # the quick look before the lexer: comments after every keyword, unclosed or closed far away
     "js: unclosed comments after import": (local_specifiers, "import/*"),
     "js: line comments after from": (local_specifiers, "from//from//"),

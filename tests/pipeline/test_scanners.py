@@ -54,6 +54,23 @@ def test_local_specifiers_are_found_past_comments_and_bare_ones_left_out(text, f
     assert reference == found
 
 
+@pytest.mark.parametrize(
+    ("text", "found", "lexed"),
+    [
+        # JSDoc lines (plotly.js, video.js): no specifier, and no lexer needed to tell
+        ("/** @type {import('./eval')} */\nmodule.exports = 1;", [], False),
+        ("/**\n * @import Player from './player'\n * import x from './y.js'\n */\nvar a = 1;", [], False),
+        # code on such lines is still read: after the comment closes, or a generator method
+        ('/** doc */ import "./x.js";', ["./x.js"], True),
+        ("class A {\n  *gen() { return import('./x.js') }\n}", ["./x.js"], True),
+    ],
+)
+def test_keywords_on_documentation_comment_lines_are_passed_by(text, found, lexed):
+    assert [specifier.value for specifier in jsrefs.local_specifiers(text)] == found
+    assert [s.value for s in jsrefs.specifiers(text) if jsrefs.is_local_specifier(s.value)] == found
+    assert jsrefs._may_name_local_module(text) is lexed
+
+
 def test_the_quick_look_never_hides_a_local_specifier_in_real_scripts():
     """Over every script of the npm corpus (d3's modules, Vue, plotly.js…): the quick look before
     the lexer drops no specifier the lexer finds, and spares the lexer most scripts."""
