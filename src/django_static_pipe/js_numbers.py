@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from .jsrefs import SPACE_AND_COMMENTS
+from .jsrefs import SPACE_AND_COMMENTS, line_start_within
 from .minify_guards import numbers_before_names
 
 # A "." before optional spaces and a line end or a comment: searched for from its literal "." (a
@@ -31,7 +31,7 @@ def number_ends(text: str) -> list[int]:
     ends = []
     for match in _DOT_AT_LINE_END.finditer(text):
         dot = match.start()
-        start = _digits_start(text, dot)
+        start = digits_start(text, dot)
         if start == dot or text[start] == "_":  # no digits, or a name such as _1
             continue
         if start > 0:
@@ -42,7 +42,8 @@ def number_ends(text: str) -> list[int]:
     return ends
 
 
-def _digits_start(text: str, end: int) -> int:
+def digits_start(text: str, end: int) -> int:
+    """Where the digits (and numeric separators) that end at ``end`` start."""
     start = end
     while start > 0 and text[start - 1] in _DIGITS:
         start -= 1
@@ -53,7 +54,7 @@ def completes_as_is(text: str, end: int) -> bool:
     """Whether the number ending at ``end`` takes a ``0``: a legacy octal (``07.``) cannot, and a
     name spelled with an escape next (``\\u0066oo``) would be joined to ``1.0`` all the same (rjsmin
     takes no backslash for a name's start); both are left to the guard, which refuses the file."""
-    start = _digits_start(text, end - 1)
+    start = digits_start(text, end - 1)
     if text[start] == "0" and end - start > 2:
         return False
     following = SPACE_AND_COMMENTS.match(text, end).end()  # type: ignore[union-attr]
@@ -78,7 +79,7 @@ def joined_number_ends(text: str, source: bytes, minified: bytes, encoding: str)
         name = _NAME.match(text, SPACE_AND_COMMENTS.match(text, end).end())  # type: ignore[union-attr]
         if name is None:
             continue
-        joined = (text[_digits_start(text, end - 1) : end] + name.group()).encode(encoding, "surrogatepass")
+        joined = (text[digits_start(text, end - 1) : end] + name.group()).encode(encoding, "surrogatepass")
         if joined in joins:
             found.setdefault(joined, []).append(end)
     if any(len(found.get(joined, ())) != count for joined, count in joins.items()):
@@ -91,11 +92,9 @@ def _plain_line_before(text: str, end: int) -> bool:
     """Whether the line holds no ``/`` or backtick before the number: one rjsmin reads differently from
     JavaScript (a regular expression it takes for a division) can make a candidate inside it look
     joined, and only the lexer tells then. Looked at up to :data:`_LINE_LOOK_BACK` characters back
-    (a longer line is left to the lexer): every candidate's look is bounded, so hostile text with a
-    candidate on every line stays linear."""
-    window = max(0, end - _LINE_LOOK_BACK)
-    line_start = max(text.rfind(line_end, window, end) for line_end in "\n\r\u2028\u2029") + 1
-    if line_start == 0 and window > 0:
+    (a longer line is left to the lexer)."""
+    line_start = line_start_within(text, end, _LINE_LOOK_BACK)
+    if line_start is None:
         return False
     line = text[line_start:end]
     return "/" not in line and "`" not in line

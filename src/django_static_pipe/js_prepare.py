@@ -28,7 +28,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .js_numbers import completes_as_is, number_ends
+from .js_numbers import completes_as_is, digits_start, number_ends
 from .jsrefs import SPACE_AND_COMMENTS, Lexer
 from .next_match import NextMatch
 
@@ -114,11 +114,9 @@ class _NumbersAtLineEnd:
         code_from = SPACE_AND_COMMENTS.match(self.text, gap_start).end()  # type: ignore[union-attr]
         while self.next < len(self.candidates) and self.candidates[self.next] <= token_end:
             end = self.candidates[self.next]
-            digits_start = end - 1
-            while digits_start > 0 and self.text[digits_start - 1].isdigit():
-                digits_start -= 1
-            in_gap_code = code_from <= digits_start and end <= token_start
-            if completes_as_is(self.text, end) and (in_gap_code or (number and token_start <= digits_start)):
+            start = digits_start(self.text, end - 1)
+            in_gap_code = code_from <= start and end <= token_start
+            if completes_as_is(self.text, end) and (in_gap_code or (number and token_start <= start)):
                 self.into.append(end)
             self.next += 1
 

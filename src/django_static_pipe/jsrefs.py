@@ -332,11 +332,19 @@ def _on_a_doc_comment_line(text: str, keyword: int) -> bool:
     it: ``/** @type {import('./eval')} */`` (plotly.js, 22 times) or `` * @import Player from './x'``
     (video.js). Code does not start a line with ``* `` and then import (a generator method is
     ``*name()``), so such a keyword is passed by without the lexer."""
-    window = max(0, keyword - _DOC_LOOK_BACK)
-    line_start = max(text.rfind(line_end, window, keyword) for line_end in "\n\r\u2028\u2029") + 1
-    if line_start == 0 and window > 0:
-        return False  # the line starts out of reach
+    line_start = line_start_within(text, keyword, _DOC_LOOK_BACK)
+    if line_start is None:
+        return False
     return _DOC_COMMENT_LINE.match(text, line_start) is not None and "*/" not in text[line_start:keyword]
+
+
+def line_start_within(text: str, at: int, look_back: int) -> int | None:
+    """Where the line holding ``at`` starts (after any JavaScript line end), looked for at most
+    ``look_back`` characters back; None when it starts further back (every caller's look stays
+    bounded, so hostile text with a candidate on every line is read in linear time)."""
+    window = max(0, at - look_back)
+    line_start = max(text.rfind(line_end, window, at) for line_end in "\n\r\u2028\u2029") + 1
+    return None if line_start == 0 and window > 0 else line_start
 
 
 def _past_spaces_and_comments(text: str, position: int, budget: list[int]) -> int | None:

@@ -101,7 +101,7 @@ def _minify_prepared(extension: str, text: str, origin: str, raw: bool, refusal:
     without the lexer (:func:`js_numbers.joined_number_ends`); should that fall short, or the
     completed script hit another trap, the lexer prepares the script for every trap at once.
     """
-    encoding = "latin-1" if raw else "utf-8"
+    encoding = _encoding(raw)
     result = refusal.result or b""
     refusal.result = None
     minify_again = lambda changed: _minify_encoded(extension, changed, origin, raw)  # noqa: E731
@@ -127,9 +127,14 @@ def _first_result(extension: str, text: str, origin: str, raw: bool) -> bytes:
     """What the minifier makes of ``text`` as it is, trapped or not (what it changed shows what it
     misread)."""
     try:
-        return _minify_encoded(extension, text.encode("latin-1" if raw else "utf-8", "surrogatepass"), origin, raw)
+        return _minify_encoded(extension, text.encode(_encoding(raw), "surrogatepass"), origin, raw)
     except _NotMinified as refusal:
         return refusal.result or b""
+
+
+def _encoding(raw: bool) -> str:
+    """How a script's text becomes the bytes rjsmin reads: a raw one holds a character per byte."""
+    return "latin-1" if raw else "utf-8"
 
 
 #: The traps :mod:`js_prepare` changes a script against.
@@ -139,7 +144,7 @@ _PREPARED_AGAINST = frozenset({NESTED_TEMPLATE_TRAP, MISREAD_REGEX_TRAP, NUMBER_
 def _minify_encoded(extension: str, script: bytes, origin: str, raw: bool) -> bytes:
     """:func:`_minify` of an encoded script (UTF-8, or Latin-1 when ``raw``), with the same guards;
     rjsmin reads the bytes themselves, so a large script is never held as text here."""
-    encoding = "latin-1" if raw else "utf-8"
+    encoding = _encoding(raw)
     dotted_path = pipe_settings.minifiers.get(extension.lower())
     if dotted_path not in BYTES_MINIFIERS or raw:
         return _minify(extension, script.decode(encoding, "surrogatepass"), origin, raw).encode(

@@ -230,10 +230,9 @@ def _closes_a_regex(source: bytes, slash: int, *, nested: bool = False) -> bool:
     """True when the ``/`` at ``slash`` ends a regular expression that starts where both rjsmin and
     JavaScript read one (after an unescaped ``(``, ``,``, ``=``…): ``.replace(/<br\\/?>/g, …)`` ends
     in ``>/`` too. A start that itself ends one (``/a,/, t = ~/…``) is none."""
-    window = max(0, slash - _LOOK_BACK)  # a longer look would make hostile lines quadratic
-    newline = source.rfind(b"\n", window, slash)
-    line_start = newline + 1 if newline >= 0 else (0 if window == 0 else -1)  # -1: not within reach
-    window = max(window, line_start)
+    found = _line_start(source, slash)  # a longer look would make hostile lines quadratic
+    line_start = -1 if found is None else found  # -1: not within reach
+    window = max(0, slash - _LOOK_BACK, line_start)
     start = source.rfind(b"/", window, slash)
     while start >= 0:
         literal = (
@@ -251,10 +250,24 @@ def _closes_a_regex(source: bytes, slash: int, *, nested: bool = False) -> bool:
                 before >= window and source[before] in _RJSMIN_PREREGEX and source[before - 1 : before] != b"\\"
             ):
                 return True
+        if source[start - 1 : start] != b"\\" and not _CLASS_BRACKET.search(source, start, slash):
+            # A "/" neither escaped nor in a class ends every literal that starts further back
+            # before it reaches ``slash``: no further start can close here (a line of "(/~/" made
+            # each look try every "/" of its window).
+            return False
         start = source.rfind(b"/", window, start)
     return False
 
 
+def _line_start(source: bytes, at: int) -> int | None:
+    """Where the line holding ``at`` starts, looked for at most :data:`_LOOK_BACK` bytes back; None
+    when it starts further back."""
+    window = max(0, at - _LOOK_BACK)
+    newline = source.rfind(b"\n", window, at)
+    return None if newline < 0 and window > 0 else newline + 1
+
+
+_CLASS_BRACKET = re.compile(rb"[\[\]]")
 _STRING_OR_COMMENT = re.compile(rb"""["'`]|//|/\*""")
 _QUOTE = re.compile(rb"""["'`]""")
 _STRING_BODY = {
@@ -267,11 +280,9 @@ def _in_a_comment(source: bytes, at: int) -> bool:
     """Whether ``at`` lies in a comment that opens on its line (read from the line's start, strings
     passed over, at most :data:`_LOOK_BACK` bytes back). A regular expression earlier on the line
     holding ``//`` or a quote can fool it; a candidate the scan puts in a string is looked at."""
-    window = max(0, at - _LOOK_BACK)
-    newline = source.rfind(b"\n", window, at)
-    if newline < 0 and window > 0:
+    position = _line_start(source, at)
+    if position is None:
         return False  # the line starts out of reach: look at the candidate
-    position = newline + 1
     while True:
         opener = _STRING_OR_COMMENT.search(source, position, at)
         if opener is None:
