@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core.exceptions import SuspiciousFileOperation
 
-from . import charsets, css, jsrefs, linemap, sourcemaps, webmanifest
+from . import charsets, css, jsrefs, linemap, script_bytes, sourcemaps, webmanifest
 from .conf import pipe_settings
 from .exceptions import BundleError, ImportCycleWarning
 from .map_assets import (
@@ -278,9 +278,17 @@ def assemble_text(members: Sequence[Source], extension: str, slim: bool, nested:
     maps = script and len(members) > 1 and not slim and pipe_settings.source_maps
     parts: list[Part] = []
     fingerprints: list[Fingerprint] = []
+    by_bytes = script and len(members) == 1 and slim and not is_minified_name(members[0].name)
     for source in members:
         data, own = read_source(source, last=True)
         fingerprints.append(own)
+        if by_bytes:  # a script of its own, minified: its text may not be needed at all
+            held = [data]
+            del data
+            packed = script_bytes.minified_script(extension, held, source.name)
+            if packed is not None:
+                return Product(data=packed, fingerprints=fingerprints)
+            data = held.pop()
         decoded = charsets.decode_script(data)
         text, raw, bom = decoded.text, decoded.raw, decoded.declared_by == "bom" and not decoded.raw
         del decoded, data  # ``text`` is then the only copy: each rewrite below frees the one before

@@ -10,7 +10,9 @@ a few regex searches instead of a pass of the Python lexer.
 
 from __future__ import annotations
 
+import io
 import re
+from collections import Counter
 
 from .jsrefs import SPACE_AND_COMMENTS, line_start_within
 from .minify_guards import numbers_before_names
@@ -63,17 +65,25 @@ def completes_as_is(text: str, end: int) -> bool:
 
 def joined_number_ends(text: str, source: bytes, minified: bytes, encoding: str) -> list[int] | None:
     """The ends of the numbers rjsmin joined to a name in ``minified`` (``text`` minified, ``source``
-    being ``text`` in ``encoding``), found without the lexer; None when that cannot be told so.
+    being ``text`` in ``encoding``), found without the lexer; None when that cannot be told so."""
+    joins = joined_numbers(source, minified)
+    return ends_of_joins(text, joins, encoding) if joins else None
 
-    Each join rjsmin wrote (a number before ``.name`` that the source does not hold as such) must be
-    matched by exactly as many candidates with the same number and name, the name found past spaces
-    and comments: then each is the one rjsmin read as code. A candidate in a template literal or a
-    comment has no join of its own, so a count that differs means one of them shares a join's text,
-    and only the lexer can tell which is code; so it is after a ``/`` or backtick earlier on its line.
+
+def joined_numbers(source: bytes, minified: bytes) -> Counter[bytes]:
+    """Each number before ``.name`` that ``minified`` holds more often than ``source``: rjsmin's joins."""
+    return numbers_before_names(minified) - numbers_before_names(source)
+
+
+def ends_of_joins(text: str, joins: Counter[bytes], encoding: str) -> list[int] | None:
+    """Where the numbers of ``joins`` end in ``text``; None when that cannot be told without the lexer.
+
+    Each join rjsmin wrote must be matched by exactly as many candidates with the same number and
+    name, the name found past spaces and comments: then each is the one rjsmin read as code. A
+    candidate in a template literal or a comment has no join of its own, so a count that differs
+    means one of them shares a join's text, and only the lexer can tell which is code; so it is after
+    a ``/`` or backtick earlier on its line.
     """
-    joins = numbers_before_names(minified) - numbers_before_names(source)
-    if not joins:
-        return None
     found: dict[bytes, list[int]] = {}
     for end in number_ends(text):
         name = _NAME.match(text, SPACE_AND_COMMENTS.match(text, end).end())  # type: ignore[union-attr]
@@ -86,6 +96,34 @@ def joined_number_ends(text: str, source: bytes, minified: bytes, encoding: str)
         return None
     ends = sorted(end for group in found.values() for end in group)
     return ends if all(completes_as_is(text, end) and _plain_line_before(text, end) for end in ends) else None
+
+
+def with_zeros(script: bytes, ends: list[int]) -> bytes:
+    """``script`` with a ``0`` after each of the numbers ending at ``ends`` (sorted byte offsets),
+    written from views of it, so that nothing but the script and the result is held."""
+    buffer = io.BytesIO()
+    view = memoryview(script)
+    position = 0
+    for end in ends:
+        buffer.write(view[position:end])
+        buffer.write(b"0")
+        position = end
+    buffer.write(view[position:])
+    view.release()
+    return buffer.getvalue()
+
+
+def without_zeros(prepared: bytes, ends: list[int]) -> bytes:
+    """The script :func:`with_zeros` was given back, from what it made."""
+    buffer = io.BytesIO()
+    view = memoryview(prepared)
+    position = 0
+    for shift, end in enumerate(ends):
+        buffer.write(view[position : end + shift])
+        position = end + shift + 1
+    buffer.write(view[position:])
+    view.release()
+    return buffer.getvalue()
 
 
 def _plain_line_before(text: str, end: int) -> bool:

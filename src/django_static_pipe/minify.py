@@ -22,16 +22,18 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
+from . import charsets
 from .conf import pipe_settings
 from .exceptions import MinifyWarning
-from .js_numbers import joined_number_ends
-from .js_prepare import Preparation, minify_prepared
+from .js_numbers import ends_of_joins, joined_number_ends, joined_numbers, with_zeros, without_zeros
+from .js_prepare import Preparation, minify_prepared, preparation
 from .minify_guards import (
     NESTED_TEMPLATE_TRAP,
     NUMBER_JOINED_TRAP,
     RESCAN_BUDGET,
     js_trap,
     js_trap_bytes,
+    nests_template_literals,
     repair_css,
     rescan_work,
 )
@@ -93,6 +95,103 @@ def minify(extension: str, text: str, origin: str, *, raw: bool = False) -> str:
         return _unminified(text, str(failure))
 
 
+def minify_owned_script(extension: str, held: list[bytes], origin: str) -> bytes | None:
+    """A script's UTF-8 bytes minified as :func:`minify` would minify its text, never decoded whole;
+    None (the bytes put back into ``held``) when :func:`minify` must do it.
+
+    ``held`` holds the only reference to the script, so that it can be let go while a changed copy is
+    minified: a script is then held twice at most (read, or completed, and rjsmin's output buffer),
+    three times when the lexer must read it (its text too). Only rcssmin/rjsmin,
+    which read bytes, are asked. A number joined to the next line is completed as
+    :mod:`js_numbers` finds it; every other trap is prepared by the lexer over the bytes seen one
+    character per byte, which reads them as it reads the text when no space past ASCII sits
+    between tokens (a script holding any such space is left to :func:`minify`).
+    """
+    source = held.pop()
+    if pipe_settings.minifiers.get(extension.lower()) not in BYTES_MINIFIERS or source.startswith(b"#!"):
+        held.append(source)
+        return None
+    trap = NESTED_TEMPLATE_TRAP
+    if not nests_template_literals(source):  # else rjsmin's output is not worth making first
+        found, result = _bytes_attempt(extension, source, origin, templates=False)
+        if found is None:
+            return result
+        trap = found
+        if trap == NUMBER_JOINED_TRAP and result is not None:
+            joins = joined_numbers(source, result)
+            del result
+            view = source.decode("latin-1")  # one character per byte: the offsets are the bytes'
+            ends = ends_of_joins(view, joins, "latin-1") if joins else None
+            del view
+            if ends:
+                prepared = with_zeros(source, ends)
+                del source  # the completed script is all that is held while rjsmin reads it
+                completed_trap, result = _bytes_attempt(extension, prepared, origin)
+                if completed_trap is None:
+                    return result
+                del result
+                source = without_zeros(prepared, ends)
+                del prepared
+        else:
+            del result
+    if trap not in _PREPARED_AGAINST or charsets.has_space_beyond_ascii(source):
+        held.append(source)
+        return None
+    held.append(source)
+    del source
+    return _prepared_by_bytes(extension, held, origin, f"{origin} is not minified: {trap}")
+
+
+def _prepared_by_bytes(extension: str, held: list[bytes], origin: str, why: str) -> bytes | None:
+    """What :func:`_minify_prepared` makes of the script in ``held`` (taken), worked on as text of a
+    character per byte; None (the bytes put back) when the minifier fails."""
+    source = held.pop()
+    try:
+        first = _load(pipe_settings.minifiers[extension.lower()])(
+            source, keep_bang_comments=pipe_settings.keep_license_comments
+        )
+    except Exception:  # minify() reports it, in the text path's words
+        first = None
+    if not isinstance(first, bytes):
+        held.append(source)
+        return None
+    view = source.decode("latin-1")
+    del source
+    misreads = RegexMisreads(view, first, "latin-1")
+    del first
+    found = preparation(view, misreads)
+    del misreads
+    if found is None:
+        return _unminified(view, why).encode("latin-1")
+    try:
+        prepared = minify_prepared(
+            view,
+            lambda changed: _minify_encoded(extension, changed, origin, raw=False),
+            encoding="latin-1",
+            found=found,
+        )
+    except _NotMinified as still:
+        return _unminified(view, still.why).encode("latin-1")
+    except _MinifierFailed as failure:
+        return _unminified(view, str(failure)).encode("latin-1")
+    return _unminified(view, why).encode("latin-1") if prepared is None else prepared.encode("latin-1")
+
+
+def _bytes_attempt(
+    extension: str, script: bytes, origin: str, *, templates: bool = True
+) -> tuple[str | None, bytes | None]:
+    """(None, the minified bytes), or (the trap, rjsmin's output if any) when the guards refused it
+    or the minifier failed ("failed", None)."""
+    try:
+        return None, _minify_encoded(extension, script, origin, raw=False, templates=templates)
+    except _NotMinified as refusal:
+        refusal.__traceback__ = None  # its frames hold the script and the output a second time
+        found, refusal.result = refusal.result, None
+        return refusal.trap or "refused", found
+    except _MinifierFailed:
+        return "failed", None
+
+
 def _minify_prepared(extension: str, text: str, origin: str, raw: bool, refusal: _NotMinified) -> str:
     """``text`` minified after :mod:`js_prepare` changed what rjsmin misread (``refusal``), or
     served unminified with a warning when that cannot be done safely.
@@ -115,7 +214,7 @@ def _minify_prepared(extension: str, text: str, origin: str, raw: bool, refusal:
                     if done is not None:
                         return done
                 result = _first_result(extension, text, origin, raw)
-        prepared = minify_prepared(text, minify_again, RegexMisreads(text, result), encoding)
+        prepared = minify_prepared(text, minify_again, RegexMisreads(text, result, encoding), encoding)
     except _NotMinified as still:  # what the prepared text still hits is what to report
         return _unminified(text, still.why)
     except _MinifierFailed as failure:
@@ -141,9 +240,10 @@ def _encoding(raw: bool) -> str:
 _PREPARED_AGAINST = frozenset({NESTED_TEMPLATE_TRAP, MISREAD_REGEX_TRAP, NUMBER_JOINED_TRAP})
 
 
-def _minify_encoded(extension: str, script: bytes, origin: str, raw: bool) -> bytes:
+def _minify_encoded(extension: str, script: bytes, origin: str, raw: bool, *, templates: bool = True) -> bytes:
     """:func:`_minify` of an encoded script (UTF-8, or Latin-1 when ``raw``), with the same guards;
-    rjsmin reads the bytes themselves, so a large script is never held as text here."""
+    rjsmin reads the bytes themselves, so a large script is never held as text here. ``templates``:
+    whether to look for nested template literals (False when the caller already has)."""
     encoding = _encoding(raw)
     dotted_path = pipe_settings.minifiers.get(extension.lower())
     if dotted_path not in BYTES_MINIFIERS or raw:
@@ -157,7 +257,7 @@ def _minify_encoded(extension: str, script: bytes, origin: str, raw: bool) -> by
         raise _MinifierFailed(f"minifying {origin} failed ({exc!r})") from exc
     if not isinstance(packed, bytes):
         raise _MinifierFailed(f"{dotted_path} returned {type(packed).__name__} for {origin}, not bytes")
-    _refuse_if_trapped(origin, js_trap_bytes(script, packed), packed)
+    _refuse_if_trapped(origin, js_trap_bytes(script, packed, templates=templates), packed)
     return packed
 
 

@@ -104,6 +104,18 @@ def js_trap(source: str, minified: str) -> str | None:
     )
 
 
+def nests_template_literals(source: bytes) -> bool:
+    """:func:`has_nested_template_literal` over UTF-8 bytes, each span looked at as it is found (a
+    script's spans are not held together)."""
+    if b"`" not in source:
+        return False
+    for match in _NAIVE_TEMPLATE_BYTES.finditer(source):
+        span = match.group()
+        if b"${" in span and span.count(b"{") > span.count(b"}"):
+            return True
+    return False
+
+
 def js_trap_bytes(source: bytes, minified: bytes, *, templates: bool = True) -> str | None:
     """:func:`js_trap` over the UTF-8 bytes of the source and of its minified text: the same answer,
     one byte per character to look at (text with a character past U+00FF takes two or four).
@@ -111,10 +123,8 @@ def js_trap_bytes(source: bytes, minified: bytes, *, templates: bool = True) -> 
     Searched with compiled patterns: ``bytes.__contains__`` looks for a two- or four-byte needle at
     about half the speed of the regex engine, and the spans alone tell whether any holds ``${``.
     """
-    if templates and b"`" in source:
-        spans = _NAIVE_TEMPLATE_BYTES.findall(source)
-        if any(b"${" in span and span.count(b"{") > span.count(b"}") for span in spans):
-            return NESTED_TEMPLATE_TRAP
+    if templates and nests_template_literals(source):
+        return NESTED_TEMPLATE_TRAP
     if _COMMENT_OPEN_BYTES.search(minified) and minified.count(b"<!--") > source.count(b"<!--"):
         return "minifying would write '<!--', which browsers read as the start of a comment"
     if regex_misread(source, minified):

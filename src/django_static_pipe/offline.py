@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from django.core.exceptions import SuspiciousFileOperation
 
-from . import charsets, css, pipeline, writer
+from . import allocator, charsets, css, pipeline, writer
 from .discovery import Found, Use
 from .exceptions import StaticPipeError
 from .naming import split_name
@@ -95,6 +95,7 @@ def _executor(tasks: int) -> tuple[Executor, int]:
 def build_all(found: Found, progress: Callable[[int, int, Use], None] | None = None) -> BuildResult:
     """Build every use; errors are collected with the places that named the asset."""
     started = time.monotonic()
+    allocator.map_large_buffers()  # before the workers fork: they inherit it
     result = BuildResult()
     total = len(found.uses)
     done = 0

@@ -86,15 +86,18 @@ class RegexMisreads:
     Compared by count, not presence: a second copy of the same text (in a string, another regular
     expression) must not hide the one rjsmin changed. Answers None once more than
     :data:`MAX_REGEX_TEXTS` different texts were asked about (too many to tell cheaply: give up).
+    ``encoding`` is how the text becomes the bytes rjsmin read (Latin-1 for text holding a character
+    per byte).
     """
 
-    def __init__(self, source: bytes | str, minified: bytes) -> None:
+    def __init__(self, source: bytes | str, minified: bytes, encoding: str = "utf-8") -> None:
         self.source = source  # the script as bytes, or as its text (counted without a second copy)
         self.minified = minified
+        self.encoding = encoding
         self.answers: dict[bytes, bool] = {}
 
     def __call__(self, regex: str) -> bool | None:
-        written = regex.encode("utf-8", "surrogatepass")
+        written = regex.encode(self.encoding, "surrogatepass")
         if _MISREADABLE.search(written) is None:
             return False
         if written not in self.answers:

@@ -68,7 +68,7 @@ def test_local_specifiers_are_found_past_comments_and_bare_ones_left_out(text, f
 def test_keywords_on_documentation_comment_lines_are_passed_by(text, found, lexed):
     assert [specifier.value for specifier in jsrefs.local_specifiers(text)] == found
     assert [s.value for s in jsrefs.specifiers(text) if jsrefs.is_local_specifier(s.value)] == found
-    assert jsrefs._may_name_local_module(text) is lexed
+    assert jsrefs.may_name_local_module(text) is lexed
 
 
 def test_the_quick_look_never_hides_a_local_specifier_in_real_scripts():
@@ -83,7 +83,7 @@ def test_the_quick_look_never_hides_a_local_specifier_in_real_scripts():
         reference = [s for s in jsrefs.specifiers(text) if jsrefs.is_local_specifier(s.value)]
         assert jsrefs.local_specifiers(text) == reference, path
         with_specifiers += bool(reference)
-        spared += not jsrefs._may_name_local_module(text)
+        spared += not jsrefs.may_name_local_module(text)
     assert with_specifiers > 50
     assert spared > len(scripts) // 2
 

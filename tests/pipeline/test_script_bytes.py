@@ -1,0 +1,139 @@
+"""A script of its own is minified from its bytes (never decoded whole) into exactly what the text
+path makes of it, and holds memory for at most twice its size; anything the byte path cannot settle
+goes the text path's way."""
+
+from __future__ import annotations
+
+import tracemalloc
+import warnings
+from pathlib import Path
+
+import pytest
+
+from devservers import corpus
+from django_static_pipe import charsets, jsrefs, script_bytes, sourcemaps
+from django_static_pipe.exceptions import MinifyWarning
+from django_static_pipe.minify import minify
+from django_static_pipe.regex_misreads import RegexMisreads
+
+
+def text_path(data: bytes, name: str) -> bytes:
+    """What assemble_text makes of one minified script that names no local module, by its text."""
+    decoded = charsets.decode_script(data)
+    text = decoded.text
+    comment = sourcemaps.find_map_comment(text) if sourcemaps.MARKER in text else None
+    if comment is not None:
+        text = text[: comment.start] + text[comment.end :]
+    return charsets.encode(minify(".js", text, name, raw=decoded.raw), decoded.raw)
+
+
+def byte_path(data: bytes, name: str) -> bytes | None:
+    held = [data]
+    del data
+    made = script_bytes.minified_script(".js", held, name)
+    assert (made is None) == bool(held), "the bytes go back exactly when the text path must decide"
+    return made
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        "var  a = 1 ;\nfunction  f ( x ) { return  x + a ; }\n",
+        "var café = 'crème brûlée' ; // ünïcödé comment\nlet 名前 = café + 'x' ;\n",
+        "dashLength = 1.\ndashData = 2 ;\n",  # rjsmin's join, completed
+        "s = 'ünï' ;\nx = 3.\nfoo ( ) ;\n",  # the same after text past ASCII: offsets are the bytes'
+        "f = items => `<b>${ items.map( i => `<i>${ i }</i>` ) }</b>` ;\nvar  y = 2 ;\n",  # nested literals
+        "g = t => /^image\\//.test( t ) ;  var  z = 'ü' ;\n",  # a regular expression after an arrow
+        "h = x => /é  ü/.test( x ) ; var  w = 1 ;\n",  # ... holding text past ASCII
+        "var  q = 1 ;\n//# sourceMappingURL=q.js.map\n",  # the comment that counts is dropped first
+        "var  q = 1 ;\n/*# sourceMappingURL=q.js.map */",
+        "var  a = 1 ;\n/* sourceMappingURL=not-one */ var  b = 2 ;\n",
+        "a = `x ${ `y` }  z  ;\nb = 1.\nc = 2\n",  # never closes: served as it is, with the warning
+        "var  s = '\u00a0' ;  var  t = '\ufeff' ;\n",  # spaces past ASCII in strings only
+    ],
+)
+def test_the_byte_path_makes_what_the_text_path_makes(script):
+    data = script.encode("utf-8")
+    with warnings.catch_warnings(record=True) as by_text:
+        warnings.simplefilter("always")
+        expected = text_path(data, "s.js")
+    with warnings.catch_warnings(record=True) as by_bytes:
+        warnings.simplefilter("always")
+        made = byte_path(data, "s.js")
+    assert made is not None, "this script is one the byte path settles"
+    assert made == expected
+    assert [str(w.message) for w in by_bytes] == [str(w.message) for w in by_text]
+
+
+@pytest.mark.parametrize(
+    ("data", "why"),
+    [
+        (b"\xef\xbb\xbfvar  a = 1 ;", "a byte order mark"),
+        (b"var  a = '\xe9t\xe9' ;", "not UTF-8"),
+        (b"#!/usr/bin/env node\nvar  a = 1 ;", "a hashbang line"),
+        ("var  a = 1 ;\u2028var  b = 2 ;".encode(), "a line end past ASCII"),
+        (b"import  x  from './x.js' ;\n", "a local module"),
+        (b"x = a < !--b ;\n", "a trap no preparation cures"),
+        ("f = x => `a ${ `b` }`;\u00a0var  y = 2 ;".encode(), "a space past ASCII between tokens, to lex"),
+    ],
+)
+def test_what_the_byte_path_cannot_settle_goes_back_whole(data, why):
+    assert byte_path(data, "s.js") is None, why
+
+
+def test_a_no_break_space_after_import_sends_a_script_to_the_text_path():
+    view = "import\u00a0'./x.js'".encode().decode("latin-1")  # the quick look over bytes
+    assert jsrefs.may_name_local_module(view)
+    assert jsrefs.may_name_local_module("\u00e9import('./x.js')"), "a letter past ASCII before it: looked at"
+
+
+def test_regular_expressions_are_counted_in_the_bytes_rjsmin_read():
+    view = "f = x => /é  ü/".encode().decode("latin-1")
+    misreads = RegexMisreads(view, "f=x=>/é ü/".encode(), "latin-1")
+    assert misreads(view[9:]) is True  # a Latin-1 count of UTF-8 text would find nothing to compare
+
+
+def _corpus_scripts() -> list[Path]:
+    root = corpus.ensure_installed()
+    return sorted(
+        path for path in root.rglob("*.js") if path.is_file() and not path.is_symlink() and ".min." not in path.name
+    )
+
+
+def test_every_corpus_script_the_byte_path_takes_comes_out_as_by_text():
+    taken = 0
+    for path in _corpus_scripts():
+        data = path.read_bytes()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", MinifyWarning)
+            made = byte_path(data, path.name)
+            if made is None:
+                continue
+            assert not jsrefs.local_specifiers(charsets.decode_script(data).text), path
+            assert made == text_path(data, path.name), path
+        taken += 1
+    assert taken >= 300  # most of the corpus: the byte path is the usual one
+
+
+@pytest.mark.parametrize(
+    ("package_file", "copies"),
+    [
+        ("plotly.js-dist/plotly.js", 2),  # joined numbers completed: the bytes, then the completed copy
+        ("d3/dist/d3.js", 3),  # nested literals prepared by the lexer: its text too
+    ],
+)
+def test_a_large_script_is_held_a_few_times_at_most(package_file, copies):
+    """The read bytes, rjsmin's output buffer (the size of what it reads), the text the lexer reads
+    when it must, and a megabyte or two; the text path held plotly.js's text (twice its bytes) beside
+    its bytes and the minified text, about six times the file."""
+    path = corpus.ensure_installed() / package_file
+    tracemalloc.start()
+    try:
+        held = [path.read_bytes()]
+        size = len(held[0])
+        made = script_bytes.minified_script(".js", held, package_file)
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert made is not None and len(made) < size
+    assert peak <= copies * size + 2_000_000, f"{peak / size:.2f} × the file"
