@@ -97,17 +97,17 @@ def has_bom(data: bytes) -> bool:
     return _bom(data) is not None
 
 
-# The UTF-8 of the characters JavaScript takes for spaces or line ends beyond ASCII: U+0085 (a space
-# to Python), U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000, U+FEFF.
+# The UTF-8 of the characters JavaScript (or Python's \s) takes for spaces or line ends beyond ASCII:
+# U+0085, U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000, U+FEFF.
 _SPACE_BEYOND_ASCII = re.compile(
     rb"\xc2[\x85\xa0]|\xe1\x9a\x80|\xe2\x80[\x80-\x8a\xa8\xa9\xaf]|\xe2\x81\x9f|\xe3\x80\x80|\xef\xbb\xbf"
 )
 
 
-def has_space_beyond_ascii(data: bytes) -> bool:
-    """Whether UTF-8 ``data`` holds a space or line end past ASCII: read a character per byte, such a
-    script would not be tokenised as its text is."""
-    return not data.isascii() and _SPACE_BEYOND_ASCII.search(data) is not None
+def space_beyond_ascii_ends_at(data: bytes, at: int) -> bool:
+    """Whether the UTF-8 character that ends at offset ``at`` of ``data`` is a space or line end past
+    ASCII."""
+    return any(_SPACE_BEYOND_ASCII.fullmatch(data, max(0, at - width), at) for width in (2, 3))
 
 
 def charset_label(data: bytes) -> str | None:

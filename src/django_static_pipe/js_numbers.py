@@ -16,6 +16,7 @@ from collections import Counter
 
 from .jsrefs import SPACE_AND_COMMENTS, line_start_within
 from .minify_guards import numbers_before_names
+from .script_view import class_view
 
 # A "." before optional spaces and a line end or a comment: searched for from its literal "." (a
 # pattern that starts with a look-behind is tried at every position, 25 times slower on plotly.js).
@@ -30,18 +31,19 @@ _NAME = re.compile(r"[A-Za-z_$\u0080-\U0010ffff][0-9A-Za-z_$\u0080-\U0010ffff]*"
 def number_ends(text: str) -> list[int]:
     """Where each number ending in ``.`` before a line end or a comment ends (just after its ``.``),
     in order, wherever it is (code, string, comment): whether it is code is for the caller to tell."""
-    ends = []
-    for match in _DOT_AT_LINE_END.finditer(text):
-        dot = match.start()
-        start = digits_start(text, dot)
-        if start == dot or text[start] == "_":  # no digits, or a name such as _1
-            continue
-        if start > 0:
-            before = text[start - 1]
-            if before.isalnum() or before in _NOT_A_NUMBER_AFTER:
-                continue
-        ends.append(dot + 1)
-    return ends
+    return [end for match in _DOT_AT_LINE_END.finditer(text) if (end := _number_end_at(text, match.start()))]
+
+
+def _number_end_at(text: str, dot: int) -> int | None:
+    """Where the number whose ``.`` is at ``dot`` ends; None when no number ends there."""
+    start = digits_start(text, dot)
+    if start == dot or text[start] == "_":  # no digits, or a name such as _1
+        return None
+    if start > 0:
+        before = text[start - 1]
+        if before.isalnum() or before in _NOT_A_NUMBER_AFTER:
+            return None
+    return dot + 1
 
 
 def digits_start(text: str, end: int) -> int:
@@ -98,6 +100,54 @@ def ends_of_joins(text: str, joins: Counter[bytes], encoding: str) -> list[int] 
     return ends if all(completes_as_is(text, end) and _plain_line_before(text, end) for end in ends) else None
 
 
+_LINE_LOOK_BACK = 4096  # how far back _plain_line_before looks for the line's start
+# The same "." in UTF-8 bytes, after a digit or "_" (the only ones that may end a number's digits).
+_DOT_AT_LINE_END_BYTES = re.compile(rb"\.(?<=[0-9_]\.)(?=[ \t]*(?:[\r\n]|\xe2\x80[\xa8\xa9]|//|/\*))")
+# How much of the script around a candidate is looked at: the line's start within _LINE_LOOK_BACK
+# characters before it, and the spaces, comments and name after it.
+_WINDOW_BEFORE = _LINE_LOOK_BACK + 64
+_WINDOW_AFTER = 4096
+
+
+def ends_of_joins_in_bytes(source: bytes, joins: Counter[bytes]) -> list[int] | None:
+    """:func:`ends_of_joins` over a script's UTF-8 bytes, its offsets the bytes': each candidate is
+    read in a window of the script seen through :func:`script_view.class_view`, so that the script is
+    never decoded whole (None too when a window has no such view, or the name runs past it)."""
+    found: dict[bytes, list[int]] = {}
+    plain = True
+    for match in _DOT_AT_LINE_END_BYTES.finditer(source):
+        low = _character_start(source, max(0, match.start() - _WINDOW_BEFORE))
+        high = _character_start(source, min(len(source), match.end() + _WINDOW_AFTER))
+        view = class_view(source[low:high])
+        if view is None:
+            return None
+        end = _number_end_at(view, match.start() - low)
+        if end is None:
+            continue
+        if low > 0 and digits_start(view, end - 1) == 0:
+            return None  # digits longer than the window
+        gap_end = SPACE_AND_COMMENTS.match(view, end).end()  # type: ignore[union-attr]
+        name = _NAME.match(view, gap_end)
+        if high < len(source) and (name.end() if name else gap_end) == len(view):
+            return None  # the spaces, comments or name go on past the window
+        if name is None:
+            continue
+        joined = source[low + digits_start(view, end - 1) : low + end] + source[low + name.start() : low + name.end()]
+        if joined in joins:
+            found.setdefault(joined, []).append(low + end)
+            plain = plain and completes_as_is(view, end) and _plain_line_before(view, end)
+    if not plain or any(len(found.get(joined, ())) != count for joined, count in joins.items()):
+        return None
+    return sorted(end for group in found.values() for end in group)
+
+
+def _character_start(data: bytes, at: int) -> int:
+    """``at``, or the start of the next UTF-8 character when ``at`` is inside one."""
+    while at < len(data) and 0x80 <= data[at] < 0xC0:
+        at += 1
+    return at
+
+
 def with_zeros(script: bytes, ends: list[int]) -> bytes:
     """``script`` with a ``0`` after each of the numbers ending at ``ends`` (sorted byte offsets),
     written from views of it, so that nothing but the script and the result is held."""
@@ -136,6 +186,3 @@ def _plain_line_before(text: str, end: int) -> bool:
         return False
     line = text[line_start:end]
     return "/" not in line and "`" not in line
-
-
-_LINE_LOOK_BACK = 4096

@@ -33,6 +33,7 @@ from .jsrefs import SPACE_AND_COMMENTS, Lexer
 from .next_match import NextMatch
 
 _LINE_END = re.compile("[\n\r\u2028\u2029]")
+_LINE_ENDS = "\n\r\u2028\u2029"
 
 
 @dataclass
@@ -44,11 +45,15 @@ class Preparation:
     completed: list[int] = field(default_factory=list)  # where a number ending in "." gets its "0"
 
 
-def preparation(text: str, misread: Callable[[str], bool | None] = lambda regex: True) -> Preparation | None:
+def preparation(
+    text: str, misread: Callable[[str], bool | None] = lambda regex: True, *, script: bytes | None = None
+) -> Preparation | None:
     """What ``text`` needs; None if a template literal never closes (nothing is then safe to move).
 
     Only a regular expression for which ``misread(its text)`` holds (rjsmin changed it) is wrapped;
-    when it answers None (it cannot tell), nothing is prepared.
+    when it answers None (it cannot tell), nothing is prepared. ``script``: the UTF-8 bytes ``text``
+    stands for, one character per byte (:mod:`script_view`); a regular expression's text is then
+    taken from them.
     """
     lexer = Lexer(text)
     lexer.skim = True  # only strings, comments, templates and regular expressions matter here
@@ -72,7 +77,8 @@ def preparation(text: str, misread: Callable[[str], bool | None] = lambda regex:
             numbers.take_code(previous.end if previous else 0, token.start, token.end, token.kind == "number")
         if token.kind == "regex":
             if start < 0 and previous is not None and _after_arrow(text, previous.start, previous.kind):
-                changed = misread(token.text)
+                regex = token.text if script is None else script[token.start : token.end].decode("utf-8")
+                changed = misread(regex)
                 if changed is None:
                     return None
                 if changed:
@@ -160,16 +166,17 @@ def _after_arrow(text: str, token_start: int, kind: str) -> bool:
     if kind != "punct" or token_start < 2 or text[token_start] != ">" or text[token_start - 1] != "=":
         return False
     before = token_start - 2
-    while before > 0 and text[before] in " \t":
-        before -= 1
+    while before > 0 and text[before].isspace() and text[before] not in _LINE_ENDS:
+        before -= 1  # spaces past ASCII too (U+00A0, U+3000); a line end may not stand before "=>"
     return text[before] == ")" or text[before].isalnum() or text[before] in "_$"
 
 
-def _placeholder_marker(text: str) -> str:
+def _placeholder_marker(text: str | bytes) -> str:
     """A word that ``text`` does not hold, to name placeholders by."""
     while True:
         marker = f"static_pipe_template_{secrets.token_hex(8)}_"
-        if marker not in text:
+        held = marker in text if isinstance(text, str) else marker.encode("ascii") in text
+        if not held:
             return marker
 
 
@@ -195,19 +202,47 @@ def minify_prepared(
     if found is None or not (found.templates or found.wrapped or found.completed):
         return None
     marker = _placeholder_marker(text)
+    piece = lambda start, end: text[start:end].encode(encoding, "surrogatepass")  # noqa: E731
+    made = _minified_with_changes(piece, len(text), found, marker, minify)
+    return None if made is None else made.decode(encoding, "surrogatepass")
+
+
+def minify_prepared_bytes(script: bytes, found: Preparation, minify: Callable[[bytes], bytes]) -> bytes | None:
+    """:func:`minify_prepared` of a script's UTF-8 bytes, ``found`` being where a view of them of one
+    character per byte (:mod:`script_view`) needs changes: the script is not decoded."""
+    if not (found.templates or found.wrapped or found.completed):
+        return None
+    view = memoryview(script)
+    try:
+        return _minified_with_changes(
+            lambda start, end: view[start:end], len(script), found, _placeholder_marker(script), minify
+        )
+    finally:
+        view.release()
+
+
+def _minified_with_changes(
+    piece: Callable[[int, int], bytes | memoryview],
+    length: int,
+    found: Preparation,
+    marker: str,
+    minify: Callable[[bytes], bytes],
+) -> bytes | None:
+    """The script (``piece(start, end)`` of it, ``length`` long) changed as ``found`` says, minified,
+    and its template literals put back; None when a placeholder was lost or repeated."""
     changes = sorted(
-        [(start, end, f"`{marker}{index}`") for index, (start, end) in enumerate(found.templates)]
-        + [(start, end, f"({text[start:end]})") for start, end in found.wrapped]
-        + [(end, end, "0") for end in found.completed]
+        [(start, end, f"`{marker}{index}`".encode("ascii")) for index, (start, end) in enumerate(found.templates)]
+        + [(start, end, b"(" + bytes(piece(start, end)) + b")") for start, end in found.wrapped]
+        + [(end, end, b"0") for end in found.completed]
     )
     # Written piece by piece: a list of pieces joined would hold the script's bytes twice.
     buffer = io.BytesIO()
     position = 0
     for start, end, replacement in changes:
-        buffer.write(text[position:start].encode(encoding, "surrogatepass"))
-        buffer.write(replacement.encode(encoding, "surrogatepass"))
+        buffer.write(piece(position, start))
+        buffer.write(replacement)
         position = end
-    buffer.write(text[position:].encode(encoding, "surrogatepass"))
+    buffer.write(piece(position, length))
     prepared = buffer.getvalue()
     del buffer
     minified = minify(prepared)  # raises when the prepared script cannot be minified
@@ -222,5 +257,5 @@ def minify_prepared(
     if any(marker.encode("ascii") in part for part in parts[0::2]):
         return None
     for index, (start, end) in enumerate(spans):
-        parts[2 * index + 1] = text[start:end].encode(encoding, "surrogatepass")
-    return b"".join(parts).decode(encoding, "surrogatepass")
+        parts[2 * index + 1] = bytes(piece(start, end))
+    return b"".join(parts)

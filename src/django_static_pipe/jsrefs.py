@@ -21,7 +21,7 @@ _REGEX_AFTER_WORDS = frozenset(
     | {"yield", "await", "extends"}
 )
 _REGEX_AFTER_PUNCTUATION = frozenset("(,=:[!&|?{};+-*%<>~^")
-_WORD = re.compile(r"[A-Za-z_$\u0080-\uffff][\w$\u0080-\uffff]*")
+_WORD = re.compile(r"[A-Za-z_$\u0080-\U0010ffff][\w$\u0080-\U0010ffff]*")
 _NUMBER = re.compile(r"\d[\w.]*|\.\d[\w.]*")
 _SPACE = re.compile(r"(?:\s+|//[^\n\r\u2028\u2029]*|/\*.*?(?:\*/|\Z))*", re.DOTALL)
 #: Whitespace and comments, as the lexer skips them before each token.
@@ -251,8 +251,9 @@ class Lexer:
 
 
 def _in_word_or_number(char: str) -> bool:
-    """True for the characters words and numbers are made of (``[\\w$.\\u0080-\\uffff]``)."""
-    return char.isalnum() or char in "_$." or "\u0080" <= char <= "\uffff"
+    """True for the characters words and numbers are made of: ``[\\w$.]``, and all past ASCII but
+    the spaces (U+00A0 and U+3000 end a word as a space does)."""
+    return char.isalnum() or char in "_$." or (char >= "\u0080" and not char.isspace())
 
 
 def _string_value(token: _Token) -> str | None:
@@ -293,23 +294,26 @@ _SPACES = re.compile(r"\s*")
 _LINE_END = re.compile(r"[\n\r\u2028\u2029]")
 
 
-def may_name_local_module(text: str) -> bool:
+def may_name_local_module(text: str, *, utf8_view: bool = False) -> bool:
     """Whether some ``import``/``from`` not inside a word is followed, past spaces, comments and a
     ``(``, by a string naming a path or URL. Exact past the comments of real code; a keyword inside a
     comment or string only costs the lexer's look. The searches past comments are given a budget (a
     text of unclosed ``/*`` after every keyword would make them quadratic); past it, the answer is yes.
 
-    A character past ASCII right before the keyword makes it a candidate, and one that may start a
-    space's UTF-8 bytes where the next token starts makes the answer yes: so the look gives no wrong
-    no over a script's UTF-8 bytes seen one character per byte (:mod:`script_bytes`), where U+00A0
-    is two characters, neither of them a space.
+    ``utf8_view``: ``text`` is a script's UTF-8 bytes seen one character per byte (Latin-1), where a
+    character past ASCII is two to four characters and none of them a space; then a keyword after
+    one is a candidate, and the UTF-8 of a space where the next token starts makes the answer yes:
+    no wrong no, and no more yeses than real code has such spaces.
     """
     positions = []
     for word in ("import", "from"):
         position = text.find(word)
         while position >= 0:
             before = text[position - 1] if position else " "
-            in_a_word = before.isascii() and (before.isalnum() or before in "_$")
+            if utf8_view:
+                in_a_word = before.isascii() and (before.isalnum() or before in "_$")
+            else:
+                in_a_word = before.isalnum() or before in "_$\u200c\u200d"
             if not in_a_word and not _on_a_doc_comment_line(text, position):
                 positions.append(position + len(word))
             position = text.find(word, position + 1)
@@ -319,7 +323,7 @@ def may_name_local_module(text: str) -> bool:
         token = _past_spaces_and_comments(text, after_keyword, budget)
         if token is not None and text.startswith("(", token):
             token = _past_spaces_and_comments(text, token + 1, budget)
-        if token is None or text[token : token + 1] in _SPACE_LEAD_BYTES:
+        if token is None or (utf8_view and _UTF8_SPACE.match(text, token)):
             return True
         if token not in looked_at:
             looked_at.add(token)
@@ -328,9 +332,9 @@ def may_name_local_module(text: str) -> bool:
     return False
 
 
-# The first bytes of the UTF-8 of JavaScript's spaces past ASCII (U+00A0, U+1680, U+2000-U+200A,
-# U+202F, U+205F, U+3000, U+FEFF), as characters of text seen one character per byte.
-_SPACE_LEAD_BYTES = frozenset("\xc2\xe1\xe2\xe3\xef")
+# The UTF-8 of the spaces past ASCII that ``\s`` passes (U+0085, U+00A0, U+1680, U+2000-U+200A,
+# U+202F, U+205F, U+3000) and U+FEFF, as text of one character per byte.
+_UTF8_SPACE = re.compile("\xc2[\x85\xa0]|\xe1\x9a\x80|\xe2\x80[\x80-\x8a\xaf]|\xe2\x81\x9f|\xe3\x80\x80|\xef\xbb\xbf")
 
 # A documentation comment's line: "/**" or "*" and a space (or "@") at its start, past indentation.
 _DOC_COMMENT_LINE = re.compile(r"[ \t]*(?:/\*\*|\*)[ \t@]")

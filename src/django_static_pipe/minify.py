@@ -22,11 +22,10 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
-from . import charsets
 from .conf import pipe_settings
 from .exceptions import MinifyWarning
-from .js_numbers import ends_of_joins, joined_number_ends, joined_numbers, with_zeros, without_zeros
-from .js_prepare import Preparation, minify_prepared, preparation
+from .js_numbers import ends_of_joins_in_bytes, joined_number_ends, joined_numbers, with_zeros, without_zeros
+from .js_prepare import Preparation, minify_prepared, minify_prepared_bytes, preparation
 from .minify_guards import (
     NESTED_TEMPLATE_TRAP,
     NUMBER_JOINED_TRAP,
@@ -39,6 +38,7 @@ from .minify_guards import (
 )
 from .minify_html import minify_html
 from .regex_misreads import MISREAD_REGEX_TRAP, RegexMisreads
+from .script_view import class_view
 from .sourcemaps import without_map_comment
 
 logger = logging.getLogger("django_static_pipe")
@@ -101,11 +101,9 @@ def minify_owned_script(extension: str, held: list[bytes], origin: str) -> bytes
 
     ``held`` holds the only reference to the script, so that it can be let go while a changed copy is
     minified: a script is then held twice at most (read, or completed, and rjsmin's output buffer),
-    three times when the lexer must read it (its text too). Only rcssmin/rjsmin,
-    which read bytes, are asked. A number joined to the next line is completed as
-    :mod:`js_numbers` finds it; every other trap is prepared by the lexer over the bytes seen one
-    character per byte, which reads them as it reads the text when no space past ASCII sits
-    between tokens (a script holding any such space is left to :func:`minify`).
+    three times when the lexer must read it (through :mod:`script_view`). Only rcssmin/rjsmin, which
+    read bytes, are asked. A number joined to the next line is completed where
+    :func:`js_numbers.ends_of_joins_in_bytes` finds it; the other traps are prepared by the lexer.
     """
     source = held.pop()
     if pipe_settings.minifiers.get(extension.lower()) not in BYTES_MINIFIERS or source.startswith(b"#!"):
@@ -120,9 +118,7 @@ def minify_owned_script(extension: str, held: list[bytes], origin: str) -> bytes
         if trap == NUMBER_JOINED_TRAP and result is not None:
             joins = joined_numbers(source, result)
             del result
-            view = source.decode("latin-1")  # one character per byte: the offsets are the bytes'
-            ends = ends_of_joins(view, joins, "latin-1") if joins else None
-            del view
+            ends = ends_of_joins_in_bytes(source, joins) if joins else None
             if ends:
                 prepared = with_zeros(source, ends)
                 del source  # the completed script is all that is held while rjsmin reads it
@@ -134,47 +130,47 @@ def minify_owned_script(extension: str, held: list[bytes], origin: str) -> bytes
                 del prepared
         else:
             del result
-    if trap not in _PREPARED_AGAINST or charsets.has_space_beyond_ascii(source):
-        held.append(source)
-        return None
     held.append(source)
     del source
+    if trap not in _PREPARED_AGAINST:
+        return None
     return _prepared_by_bytes(extension, held, origin, f"{origin} is not minified: {trap}")
 
 
 def _prepared_by_bytes(extension: str, held: list[bytes], origin: str, why: str) -> bytes | None:
-    """What :func:`_minify_prepared` makes of the script in ``held`` (taken), worked on as text of a
-    character per byte; None (the bytes put back) when the minifier fails."""
+    """What :func:`_minify_prepared` makes of the script in ``held`` (taken), the lexer reading it
+    through :func:`script_view.class_view`; None (the bytes put back) when there is no such view or
+    the minifier fails."""
     source = held.pop()
+    view = class_view(source)
     try:
-        first = _load(pipe_settings.minifiers[extension.lower()])(
-            source, keep_bang_comments=pipe_settings.keep_license_comments
+        first = (
+            None
+            if view is None
+            else _load(pipe_settings.minifiers[extension.lower()])(
+                source, keep_bang_comments=pipe_settings.keep_license_comments
+            )
         )
     except Exception:  # minify() reports it, in the text path's words
         first = None
-    if not isinstance(first, bytes):
+    if not isinstance(first, bytes) or view is None:
         held.append(source)
         return None
-    view = source.decode("latin-1")
-    del source
-    misreads = RegexMisreads(view, first, "latin-1")
+    misreads = RegexMisreads(source, first)  # counted in the bytes rjsmin read
     del first
-    found = preparation(view, misreads)
-    del misreads
+    found = preparation(view, misreads, script=source)
+    del misreads, view
     if found is None:
-        return _unminified(view, why).encode("latin-1")
+        return _unminified_bytes(source, why)
     try:
-        prepared = minify_prepared(
-            view,
-            lambda changed: _minify_encoded(extension, changed, origin, raw=False),
-            encoding="latin-1",
-            found=found,
+        prepared = minify_prepared_bytes(
+            source, found, lambda changed: _minify_encoded(extension, changed, origin, raw=False)
         )
     except _NotMinified as still:
-        return _unminified(view, still.why).encode("latin-1")
+        return _unminified_bytes(source, still.why)
     except _MinifierFailed as failure:
-        return _unminified(view, str(failure)).encode("latin-1")
-    return _unminified(view, why).encode("latin-1") if prepared is None else prepared.encode("latin-1")
+        return _unminified_bytes(source, str(failure))
+    return _unminified_bytes(source, why) if prepared is None else prepared
 
 
 def _bytes_attempt(
@@ -332,10 +328,19 @@ def _minify(extension: str, text: str, origin: str, raw: bool) -> str:
 
 
 def _unminified(text: str, why: str) -> str:
+    _warn_unminified(why)
+    return text
+
+
+def _unminified_bytes(script: bytes, why: str) -> bytes:
+    _warn_unminified(why)
+    return script
+
+
+def _warn_unminified(why: str) -> None:
     message = f"django-static-pipe: {why}; it is served unminified."
     logger.warning(message)
-    warnings.warn(message, MinifyWarning, stacklevel=3)
-    return text
+    warnings.warn(message, MinifyWarning, stacklevel=4)
 
 
 _JS_HINT = re.compile(r"\b(?:function|var|let|const|return|document|window|=>)\b|=>|\);")

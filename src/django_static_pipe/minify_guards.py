@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from . import charsets
 from .regex_misreads import MISREAD_REGEX_TRAP, regex_misread
 
 # A template literal as rjsmin sees one: from a backtick to the next unescaped backtick.
@@ -19,6 +20,7 @@ _NAIVE_TEMPLATE = re.compile(r"`[^`\\]*(?:\\.[^`\\]*)*`", re.DOTALL)
 # spans are the same ones.
 _NAIVE_TEMPLATE_BYTES = re.compile(rb"`[^`\\]*(?:\\.[^`\\]*)*`", re.DOTALL)
 _COMMENT_OPEN_BYTES = re.compile(rb"<!--")
+_SUBSTITUTION_BYTES = re.compile(rb"\$\{")
 
 #: What :func:`js_trap` says when rjsmin joined a number ending in "." to the next line's name.
 NUMBER_JOINED_TRAP = "rjsmin joins a number ending in '.' to the name on the next line ('1.\\nx' becomes '1.x')"
@@ -66,12 +68,17 @@ def _count_numbers_before_names(text: bytes, found: Counter[bytes]) -> None:
         start = match.start()
         while start > 0 and shape[start - 1] in b"0_":
             start -= 1
-        if shape[start] == 0x5F or (start > 0 and shape[start - 1] in b"a."):
+        if shape[start] == 0x5F or (start > 0 and shape[start - 1] in b"a." and not _after_a_space(text, start)):
             continue  # a name (_1, a_1, x1) or a member (.1 of 1.1) before the dot, not a number
         end = match.end()
         while end < length and shape[end] in b"a0_":
             end += 1
         found[text[start:end]] += 1
+
+
+def _after_a_space(text: bytes, at: int) -> bool:
+    """Whether a space past ASCII (U+00A0…: bytes the shapes take for a name's) ends at ``at``."""
+    return text[at - 1] >= 0x80 and charsets.space_beyond_ascii_ends_at(text, at)
 
 
 #: What :func:`js_trap` says of a script that nests template literals (minified around them instead).
@@ -107,7 +114,7 @@ def js_trap(source: str, minified: str) -> str | None:
 def nests_template_literals(source: bytes) -> bool:
     """:func:`has_nested_template_literal` over UTF-8 bytes, each span looked at as it is found (a
     script's spans are not held together)."""
-    if b"`" not in source:
+    if b"`" not in source or _SUBSTITUTION_BYTES.search(source) is None:
         return False
     for match in _NAIVE_TEMPLATE_BYTES.finditer(source):
         span = match.group()

@@ -3,10 +3,11 @@
 A script's text costs one to four bytes per character (plotly.js, 10.8 MB of UTF-8 with a few
 characters past U+00FF, is 21.6 MB as text), and the text path holds it beside its UTF-8 copy and
 rjsmin's output: a 10 MB script took 60 MB. A script of its own that is minified, is valid UTF-8
-without a byte order mark, and names no local module (the quick
-look of :mod:`jsrefs`, over the bytes seen one character per byte) needs nothing the text path gives:
-rjsmin reads the bytes, and the guards of :mod:`minify_guards` read bytes too. Every other script,
-and every one the byte path cannot settle, takes the text path, which answers the same way.
+without a byte order mark or a line end past ASCII, and names no local module needs nothing the text
+path gives: rjsmin and the guards of :mod:`minify_guards` read bytes, and where a text-reading
+helper must look (the quick look for modules, joined numbers, the lexer) it reads the bytes seen
+one character per byte (:mod:`script_view`). Every other script, and every one the byte path cannot
+settle, takes the text path; what the byte path makes is what the text path makes.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import re
 
 from . import charsets, jsrefs, sourcemaps
 from .minify import minify_owned_script
+from .script_view import class_view
 
 # JavaScript's line terminators beyond ASCII: the quick look over bytes would not see their line ends.
 _LINE_SEPARATOR = re.compile(b"\xe2\x80[\xa8\xa9]")
@@ -31,8 +33,6 @@ def minified_script(extension: str, held: list[bytes], origin: str) -> bytes | N
     if not _byte_path_fits(held[0]):
         return None
     cut = _without_map_comment(held[0])
-    if cut is None:
-        return None
     if cut is not held[0]:
         held[0] = cut  # the held copy goes: the script is again held once
     del cut
@@ -44,34 +44,36 @@ def _byte_path_fits(source: bytes) -> bool:
         return False
     if not source.isascii() and (_LINE_SEPARATOR.search(source) or not _valid_utf8(source)):
         return False
-    view = source.decode("latin-1")  # one character per byte, non-ASCII ones all taken for a name's
+    view = source.decode("latin-1")  # one character per byte, for the quick look only
     try:
-        if not jsrefs.may_name_local_module(view):
+        if not jsrefs.may_name_local_module(view, utf8_view=True):
             return True
-        # A large script the quick look cannot clear is lexed as it is (a small one's text costs little).
-        return (
-            len(source) >= LEXED_AS_BYTES_FROM
-            and not charsets.has_space_beyond_ascii(source)
-            and not jsrefs.local_specifiers(view)
-        )
     finally:
         del view
+    # A large script the quick look cannot clear is lexed as it is (a small one's text costs little).
+    if len(source) < LEXED_AS_BYTES_FROM:
+        return False
+    faithful = class_view(source)
+    return faithful is not None and not jsrefs.local_specifiers(faithful)
 
 
-def _without_map_comment(source: bytes) -> bytes | None:
+def _without_map_comment(source: bytes) -> bytes:
     """``source`` without the source map comment that counts, as the text path drops it before
-    minifying (:func:`sourcemaps.find_map_comment`: it ends the script, so it is on the last line);
-    None when that line is not ASCII (left to the text path)."""
-    line_start = source.rfind(b"\n", 0, len(source) - 1) + 1
-    if source.find(_MARKER, line_start) < 0:
-        return source
-    last_line = source[line_start:]
-    if not last_line.isascii():
-        return None
-    comment = sourcemaps.find_map_comment(last_line.decode("ascii"))
-    if comment is None:
-        return source
-    return source[: line_start + comment.start] + source[line_start + comment.end :]
+    minifying: :func:`sourcemaps.find_map_comment` over the bytes, one line decoded at a time."""
+    search_end = len(source)
+    while True:
+        at = source.rfind(_MARKER, 0, search_end)
+        if at < 0:
+            return source
+        line_start = source.rfind(b"\n", 0, at) + 1
+        line_end = source.find(b"\n", at)
+        line = source[line_start : len(source) if line_end < 0 else line_end].decode("utf-8")
+        comment = sourcemaps.find_map_comment(line)
+        if comment is not None and comment.start == 0:
+            end = line_start + len(line[: comment.end].encode("utf-8"))
+            with memoryview(source) as view:  # joined from views: no third copy of a large script
+                return b"".join((view[:line_start], view[end:]))
+        search_end = line_start  # the comment must start its line: the rest of this one cannot hold it
 
 
 _MARKER = sourcemaps.MARKER.encode("ascii")

@@ -4,6 +4,8 @@ goes the text path's way."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import tracemalloc
 import warnings
 from pathlib import Path
@@ -50,6 +52,17 @@ def byte_path(data: bytes, name: str) -> bytes | None:
         "var  a = 1 ;\n/* sourceMappingURL=not-one */ var  b = 2 ;\n",
         "a = `x ${ `y` }  z  ;\nb = 1.\nc = 2\n",  # never closes: served as it is, with the warning
         "var  s = '\u00a0' ;  var  t = '\ufeff' ;\n",  # spaces past ASCII in strings only
+        "f = x => `a ${ `b` }`;\u00a0var  y = 2 ;\n",  # ... and between tokens, for the lexer
+        # An outside review's finds: what a character past ASCII is must be read from all its bytes.
+        "var \u00e91 = {foo: 2};\nx = \u00e91.\nfoo;\ny = a => `a${`b`}`;\n",  # a name, not a number
+        "var \u00e91={foo:2}, foo=3;\nq = 1.\nfoo;\nx = \u00e91.\nfoo;\n",
+        "a = 1.\n\u00a0b;\nc =\u00a02.\nd;\n",  # a number after U+00A0 is one
+        "c =\u00a02.\nd;\n",
+        "f = \u00e9 => /^a\\//.test(\u00e9);\nvar  z = 1;\n",  # an arrow after a name past ASCII
+        "f = a\u3000=> /^a\\//.test(a);\nvar  z = 1;\n",  # ... and after a space past ASCII
+        "x\u205f=\u20030.//c\n\u2003b;\n",
+        "var s = `\n//# sourceMappingURL=foo.map\n`;\nvar  b = 2;\n",  # the text path's map comment
+        "var \U0001d465in = 4;\nz = \U0001d465in /'/; g = t => /a b/.test(t) ; //';\n",  # a name past U+FFFF
     ],
 )
 def test_the_byte_path_makes_what_the_text_path_makes(script):
@@ -74,7 +87,6 @@ def test_the_byte_path_makes_what_the_text_path_makes(script):
         ("var  a = 1 ;\u2028var  b = 2 ;".encode(), "a line end past ASCII"),
         (b"import  x  from './x.js' ;\n", "a local module"),
         (b"x = a < !--b ;\n", "a trap no preparation cures"),
-        ("f = x => `a ${ `b` }`;\u00a0var  y = 2 ;".encode(), "a space past ASCII between tokens, to lex"),
     ],
 )
 def test_what_the_byte_path_cannot_settle_goes_back_whole(data, why):
@@ -83,8 +95,10 @@ def test_what_the_byte_path_cannot_settle_goes_back_whole(data, why):
 
 def test_a_no_break_space_after_import_sends_a_script_to_the_text_path():
     view = "import\u00a0'./x.js'".encode().decode("latin-1")  # the quick look over bytes
-    assert jsrefs.may_name_local_module(view)
-    assert jsrefs.may_name_local_module("\u00e9import('./x.js')"), "a letter past ASCII before it: looked at"
+    assert jsrefs.may_name_local_module(view, utf8_view=True)
+    assert not jsrefs.may_name_local_module("import \u201cthe data\u201d".encode().decode("latin-1"), utf8_view=True)
+    assert jsrefs.may_name_local_module("\u00e9import('./x.js')".encode().decode("latin-1"), utf8_view=True)
+    assert not jsrefs.may_name_local_module("\u00e9import('./x.js')"), "a name, as the text reads it"
 
 
 def test_regular_expressions_are_counted_in_the_bytes_rjsmin_read():
@@ -137,3 +151,31 @@ def test_a_large_script_is_held_a_few_times_at_most(package_file, copies):
         tracemalloc.stop()
     assert made is not None and len(made) < size
     assert peak <= copies * size + 2_000_000, f"{peak / size:.2f} × the file"
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        "c =\u00a02.\nd;\n",  # rjsmin joined "2." to "d": the guard took the digits for a name's
+        "a = 1.\n\u00a0b;\nc =\u3000 2.\nd;\n",
+        "var \u00e91={foo:2}, foo=3;\nq = 1.\nfoo;\nx = \u00e91.\nfoo;\n",
+        "f = a\u3000=> /^a\\//.test(a);\nvar  z = 1;\n",
+    ],
+)
+def test_what_both_paths_make_of_spaces_and_names_past_ascii_parses(script, tmp_path):
+    data = script.encode("utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MinifyWarning)
+        made = text_path(data, "s.js")
+    assert byte_path(data, "s.js") in (None, made)
+    output = tmp_path / "s.js"
+    output.write_bytes(made)
+    node = shutil.which("node") or shutil.which("nodejs")
+    assert node, "node is needed (scripts/test installs Debian's nodejs when it is missing)"
+    checked = subprocess.run([node, "--check", str(output)], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stderr
+
+
+def test_a_name_past_u_ffff_is_one_name_to_the_lexer():
+    text = "var \U0001d465in = 4;\nz = \U0001d465in /'/; import(\"./a.js\"); //';\n"
+    assert jsrefs.local_specifiers(text) == []  # "in" was read as the keyword, "/'/" as a regex
