@@ -25,7 +25,12 @@ _NEEDS_QUOTES = re.compile(r"[\s()'\"\\]")
 # a literal character, so the regex engine skips to the next candidate in C (a pattern-wide IGNORECASE
 # would try every position: three times slower on real stylesheets).
 _TOKEN_START = re.compile(r"/\*|\"|'|u(?i:rl\()|U(?i:rl\()|@(?i:import)")
-_STRING = {'"': re.compile(r'"(?:\\.|[^"\\\n])*"', re.DOTALL), "'": re.compile(r"'(?:\\.|[^'\\\n])*'", re.DOTALL)}
+# Unrolled (plain runs between escapes): a repeated one-character alternation kept a backtracking entry
+# per character, 120 MB for a 1 MB data: URI.
+_STRING = {
+    '"': re.compile(r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"', re.DOTALL),
+    "'": re.compile(r"'[^'\\\n]*(?:\\.[^'\\\n]*)*'", re.DOTALL),
+}
 _SPACE = re.compile(r"\s*")
 _IMPORT_END = re.compile(r"[;{}]")
 

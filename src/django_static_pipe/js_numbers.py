@@ -18,9 +18,10 @@ from .jsrefs import SPACE_AND_COMMENTS, line_start_within
 from .minify_guards import numbers_before_names
 from .script_view import class_view
 
-# A "." before optional spaces and a line end or a comment: searched for from its literal "." (a
-# pattern that starts with a look-behind is tried at every position, 25 times slower on plotly.js).
-_DOT_AT_LINE_END = re.compile(r"\.(?=[ \t]*(?:[\r\n\u2028\u2029]|//|/\*))")
+# A "." before optional spaces (U+00A0 too, as \s has them) and a line end or a comment: searched for
+# from its literal "." (a pattern that starts with a look-behind is tried at every position, 25 times
+# slower on plotly.js).
+_DOT_AT_LINE_END = re.compile(r"\.(?=[^\S\r\n\u2028\u2029]*(?:[\r\n\u2028\u2029]|//|/\*))")
 _DIGITS = frozenset("0123456789_")  # with the separator of 1_000
 # After the digits, whatever would make them part of a name, a member or a block's end.
 _NOT_A_NUMBER_AFTER = frozenset("_$.}\u200c\u200d")
@@ -41,8 +42,8 @@ def _number_end_at(text: str, dot: int) -> int | None:
         return None
     if start > 0:
         before = text[start - 1]
-        if before.isalnum() or before in _NOT_A_NUMBER_AFTER:
-            return None
+        if before.isalnum() or before in _NOT_A_NUMBER_AFTER or (before >= "\x80" and not before.isspace()):
+            return None  # a name's (x1, \u00e91, x\u00b71), a member's (a.1), a block's end
     return dot + 1
 
 
@@ -87,11 +88,19 @@ def ends_of_joins(text: str, joins: Counter[bytes], encoding: str) -> list[int] 
     a ``/`` or backtick earlier on its line.
     """
     found: dict[bytes, list[int]] = {}
+    numbers = _numbers_of(joins)
+    looked_at = 0
     for end in number_ends(text):
+        number = text[digits_start(text, end - 1) : end]
+        if number.encode(encoding, "surrogatepass") not in numbers:
+            continue
+        looked_at += 1
+        if looked_at > MOST_CANDIDATES:
+            return None  # each is followed past its spaces and comments: the lexer's one pass instead
         name = _NAME.match(text, SPACE_AND_COMMENTS.match(text, end).end())  # type: ignore[union-attr]
         if name is None:
             continue
-        joined = (text[digits_start(text, end - 1) : end] + name.group()).encode(encoding, "surrogatepass")
+        joined = (number + name.group()).encode(encoding, "surrogatepass")
         if joined in joins:
             found.setdefault(joined, []).append(end)
     if any(len(found.get(joined, ())) != count for joined, count in joins.items()):
@@ -102,43 +111,104 @@ def ends_of_joins(text: str, joins: Counter[bytes], encoding: str) -> list[int] 
 
 _LINE_LOOK_BACK = 4096  # how far back _plain_line_before looks for the line's start
 # The same "." in UTF-8 bytes, after a digit or "_" (the only ones that may end a number's digits).
-_DOT_AT_LINE_END_BYTES = re.compile(rb"\.(?<=[0-9_]\.)(?=[ \t]*(?:[\r\n]|\xe2\x80[\xa8\xa9]|//|/\*))")
-# How much of the script around a candidate is looked at: the line's start within _LINE_LOOK_BACK
-# characters before it, and the spaces, comments and name after it.
-_WINDOW_BEFORE = _LINE_LOOK_BACK + 64
-_WINDOW_AFTER = 4096
+_DOT_AT_LINE_END_BYTES = re.compile(
+    rb"\.(?<=[0-9_]\.)(?=(?:[\t\x0b\x0c\x1c-\x1f ]|\xc2[\x85\xa0]|\xe1\x9a\x80|\xe2\x80[\x80-\x8a\xaf]"
+    rb"|\xe2\x81\x9f|\xe3\x80\x80)*(?:[\r\n]|\xe2\x80[\xa8\xa9]|//|/\*))"
+)
+# How much of the script around a candidate is read through a view: the digits and the character
+# before them, then the spaces, comments and name after it, widened up to _WIDEST_AFTER (what goes on
+# further is left to the text).
+_WINDOW_BEFORE = 64
+_WINDOW_AFTER = 256
+_WIDEST_AFTER = 64 * 1024
+_DIGIT_BYTES = frozenset(b"0123456789_")
+#: How many candidates with a joined number's digits are followed to their names: each is followed
+#: past its spaces and comments, so a hostile line of ``1.//1.//…`` would cost its length each time;
+#: past that many, the lexer (one pass) decides.
+MOST_CANDIDATES = 256
 
 
 def ends_of_joins_in_bytes(source: bytes, joins: Counter[bytes]) -> list[int] | None:
     """:func:`ends_of_joins` over a script's UTF-8 bytes, its offsets the bytes': each candidate is
-    read in a window of the script seen through :func:`script_view.class_view`, so that the script is
-    never decoded whole (None too when a window has no such view, or the name runs past it)."""
+    read in a window seen through :func:`script_view.class_view` (the script is never decoded whole),
+    widened while the spaces and comments after it go on, its line's start looked for in the bytes.
+    None when that cannot be told so (a window with no view, digits or a name past the widest): the
+    text then decides."""
     found: dict[bytes, list[int]] = {}
+    numbers = _numbers_of(joins)
+    looked_at = 0
     plain = True
     for match in _DOT_AT_LINE_END_BYTES.finditer(source):
-        low = _character_start(source, max(0, match.start() - _WINDOW_BEFORE))
-        high = _character_start(source, min(len(source), match.end() + _WINDOW_AFTER))
-        view = class_view(source[low:high])
-        if view is None:
-            return None
-        end = _number_end_at(view, match.start() - low)
-        if end is None:
+        start = match.start()
+        while start > 0 and source[start - 1] in _DIGIT_BYTES:
+            start -= 1
+        if source[start : match.end()] not in numbers:
             continue
-        if low > 0 and digits_start(view, end - 1) == 0:
-            return None  # digits longer than the window
-        gap_end = SPACE_AND_COMMENTS.match(view, end).end()  # type: ignore[union-attr]
-        name = _NAME.match(view, gap_end)
-        if high < len(source) and (name.end() if name else gap_end) == len(view):
-            return None  # the spaces, comments or name go on past the window
-        if name is None:
+        looked_at += 1
+        if looked_at > MOST_CANDIDATES:
+            return None
+        read = _read_candidate(source, match.start(), match.end())
+        if read is None:
+            return None
+        view, low, end, name = read
+        if end is None or name is None:
             continue
         joined = source[low + digits_start(view, end - 1) : low + end] + source[low + name.start() : low + name.end()]
         if joined in joins:
             found.setdefault(joined, []).append(low + end)
-            plain = plain and completes_as_is(view, end) and _plain_line_before(view, end)
+            plain = plain and completes_as_is(view, end) and _plain_line_before_bytes(source, low + end)
     if not plain or any(len(found.get(joined, ())) != count for joined, count in joins.items()):
         return None
     return sorted(end for group in found.values() for end in group)
+
+
+def _read_candidate(
+    source: bytes, dot: int, after_dot: int
+) -> tuple[str, int, int | None, re.Match[str] | None] | None:
+    """The view of a window around the ``.`` at ``dot``, where the window starts, where the number
+    ends in it (None: no number) and the name after it (None: none); None when a window cannot say."""
+    low = _character_start(source, max(0, dot - _WINDOW_BEFORE))
+    after = _WINDOW_AFTER
+    while True:
+        high = _character_start(source, min(len(source), after_dot + after))
+        view = class_view(source[low:high])
+        if view is None:
+            return None
+        end = _number_end_at(view, dot - low)
+        if end is None:
+            return view, low, None, None
+        if low > 0 and digits_start(view, end - 1) == 0:
+            return None  # digits longer than the window
+        gap_end = SPACE_AND_COMMENTS.match(view, end).end()  # type: ignore[union-attr]
+        name = _NAME.match(view, gap_end)
+        if high == len(source) or (name.end() if name else gap_end) < len(view):
+            return view, low, end, name
+        if after >= _WIDEST_AFTER:
+            return None  # the spaces, comments or name go on past the widest window
+        after *= 4
+
+
+def _numbers_of(joins: Counter[bytes]) -> frozenset[bytes]:
+    """The numbers (digits and ".") of the joins: a candidate with another number cannot be one."""
+    return frozenset(joined[: joined.index(b".") + 1] for joined in joins)
+
+
+def _plain_line_before_bytes(source: bytes, end: int) -> bool:
+    """:func:`_plain_line_before` over UTF-8 bytes, looking back as many bytes as it looks back
+    characters (fewer characters, so a line it cannot see the start of is not plain)."""
+    window = max(0, end - _LINE_LOOK_BACK)
+    line_start = 0
+    for line_end in _LINE_ENDS_BYTES:
+        found = source.rfind(line_end, window, end)
+        if found >= 0:
+            line_start = max(line_start, found + len(line_end))
+    if line_start == 0 and window > 0:
+        return False
+    line = source[line_start:end]
+    return b"/" not in line and b"`" not in line
+
+
+_LINE_ENDS_BYTES = (b"\n", b"\r", b"\xe2\x80\xa8", b"\xe2\x80\xa9")
 
 
 def _character_start(data: bytes, at: int) -> int:

@@ -127,13 +127,15 @@ class _NumbersAtLineEnd:
             self.next += 1
 
 
-_STATEMENT_HEAD = re.compile(r"(?:^|[^\w$.])(?:if|while|for|with)\s*$")
+_HEAD_WORDS = ("if", "while", "for", "with")
+_SPACES_LOOKED_PAST = 4096
 
 
 def _may_head_a_statement(text: str, close: int) -> bool:
     """Whether the ``)`` at ``close`` may end an ``if (…)``/``while (…)``/``for (…)``/``with (…)``
     head, after which a ``/`` starts a regular expression. Its ``(`` is looked for within 512
-    characters; not found there, the answer is yes (the safe one)."""
+    characters, the keyword before it past any spaces (up to 4096); not found there, the answer is
+    yes (the safe one)."""
     depth = 0
     position = close
     while position >= max(0, close - 512):
@@ -143,9 +145,28 @@ def _may_head_a_statement(text: str, close: int) -> bool:
         elif char == "(":
             depth -= 1
             if depth == 0:
-                return _STATEMENT_HEAD.search(text, max(0, position - 16), position) is not None
+                return _after_head_word(text, position)
         position -= 1
     return True
+
+
+def _after_head_word(text: str, opening: int) -> bool:
+    end = opening
+    while end > 0 and text[end - 1].isspace():
+        end -= 1
+        if opening - end > _SPACES_LOOKED_PAST:
+            return True
+    for word in _HEAD_WORDS:
+        start = end - len(word)
+        if start >= 0 and text.startswith(word, start):
+            return start == 0 or not (_in_a_name(text[start - 1]) or text[start - 1] == ".")
+    return False
+
+
+def _in_a_name(char: str) -> bool:
+    """Whether ``char`` may be part of a name: ASCII letters, digits, ``_`` and ``$``, and what is past
+    ASCII but a space (U+00B7 and combining marks are, and are not alphanumeric to Python)."""
+    return char.isalnum() or char in "_$" or (char >= "\x80" and not char.isspace())
 
 
 def outer_templates(text: str) -> list[tuple[int, int]] | None:
@@ -168,7 +189,7 @@ def _after_arrow(text: str, token_start: int, kind: str) -> bool:
     before = token_start - 2
     while before > 0 and text[before].isspace() and text[before] not in _LINE_ENDS:
         before -= 1  # spaces past ASCII too (U+00A0, U+3000); a line end may not stand before "=>"
-    return text[before] == ")" or text[before].isalnum() or text[before] in "_$"
+    return text[before] == ")" or _in_a_name(text[before])
 
 
 def _placeholder_marker(text: str | bytes) -> str:

@@ -104,43 +104,43 @@ def minify_owned_script(extension: str, held: list[bytes], origin: str) -> bytes
     three times when the lexer must read it (through :mod:`script_view`). Only rcssmin/rjsmin, which
     read bytes, are asked. A number joined to the next line is completed where
     :func:`js_numbers.ends_of_joins_in_bytes` finds it; the other traps are prepared by the lexer.
+    Only a script minified so comes back: whatever this path cannot settle, or would serve
+    unminified, the text path decides (its limits count characters, these bytes).
     """
     source = held.pop()
     if pipe_settings.minifiers.get(extension.lower()) not in BYTES_MINIFIERS or source.startswith(b"#!"):
         held.append(source)
         return None
-    trap = NESTED_TEMPLATE_TRAP
     if not nests_template_literals(source):  # else rjsmin's output is not worth making first
-        found, result = _bytes_attempt(extension, source, origin, templates=False)
-        if found is None:
+        trap, result = _bytes_attempt(extension, source, origin, templates=False)
+        if trap is None:
             return result
-        trap = found
-        if trap == NUMBER_JOINED_TRAP and result is not None:
-            joins = joined_numbers(source, result)
+        if trap != NUMBER_JOINED_TRAP or result is None:
             del result
-            ends = ends_of_joins_in_bytes(source, joins) if joins else None
-            if ends:
-                prepared = with_zeros(source, ends)
-                del source  # the completed script is all that is held while rjsmin reads it
-                completed_trap, result = _bytes_attempt(extension, prepared, origin)
-                if completed_trap is None:
-                    return result
-                del result
-                source = without_zeros(prepared, ends)
-                del prepared
-        else:
-            del result
+            held.append(source)
+            return None if trap not in _PREPARED_AGAINST else _prepared_by_bytes(extension, held, origin)
+        joins = joined_numbers(source, result)
+        del result
+        ends = ends_of_joins_in_bytes(source, joins) if joins else None
+        if ends is None:
+            held.append(source)
+            return None  # the text path finds them, or has the lexer prepare the script
+        prepared = with_zeros(source, ends)
+        del source  # the completed script is all that is held while rjsmin reads it
+        completed_trap, result = _bytes_attempt(extension, prepared, origin)
+        if completed_trap is None:
+            return result
+        del result
+        held.append(without_zeros(prepared, ends))
+        return None
     held.append(source)
     del source
-    if trap not in _PREPARED_AGAINST:
-        return None
-    return _prepared_by_bytes(extension, held, origin, f"{origin} is not minified: {trap}")
+    return _prepared_by_bytes(extension, held, origin)
 
 
-def _prepared_by_bytes(extension: str, held: list[bytes], origin: str, why: str) -> bytes | None:
+def _prepared_by_bytes(extension: str, held: list[bytes], origin: str) -> bytes | None:
     """What :func:`_minify_prepared` makes of the script in ``held`` (taken), the lexer reading it
-    through :func:`script_view.class_view`; None (the bytes put back) when there is no such view or
-    the minifier fails."""
+    through :func:`script_view.class_view`; None (the bytes put back) unless it is minified so."""
     source = held.pop()
     view = class_view(source)
     try:
@@ -160,17 +160,15 @@ def _prepared_by_bytes(extension: str, held: list[bytes], origin: str, why: str)
     del first
     found = preparation(view, misreads, script=source)
     del misreads, view
-    if found is None:
-        return _unminified_bytes(source, why)
-    try:
-        prepared = minify_prepared_bytes(
-            source, found, lambda changed: _minify_encoded(extension, changed, origin, raw=False)
-        )
-    except _NotMinified as still:
-        return _unminified_bytes(source, still.why)
-    except _MinifierFailed as failure:
-        return _unminified_bytes(source, str(failure))
-    return _unminified_bytes(source, why) if prepared is None else prepared
+    prepared = None
+    if found is not None:
+        with contextlib.suppress(_NotMinified, _MinifierFailed):
+            prepared = minify_prepared_bytes(
+                source, found, lambda changed: _minify_encoded(extension, changed, origin, raw=False)
+            )
+    if prepared is None:
+        held.append(source)
+    return prepared
 
 
 def _bytes_attempt(
@@ -328,19 +326,10 @@ def _minify(extension: str, text: str, origin: str, raw: bool) -> str:
 
 
 def _unminified(text: str, why: str) -> str:
-    _warn_unminified(why)
-    return text
-
-
-def _unminified_bytes(script: bytes, why: str) -> bytes:
-    _warn_unminified(why)
-    return script
-
-
-def _warn_unminified(why: str) -> None:
     message = f"django-static-pipe: {why}; it is served unminified."
     logger.warning(message)
-    warnings.warn(message, MinifyWarning, stacklevel=4)
+    warnings.warn(message, MinifyWarning, stacklevel=3)
+    return text
 
 
 _JS_HINT = re.compile(r"\b(?:function|var|let|const|return|document|window|=>)\b|=>|\);")

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterator
 
 from . import charsets
-from .regex_misreads import MISREAD_REGEX_TRAP, regex_misread
+from .regex_misreads import MISREAD_REGEX_TRAP, in_a_comment, regex_misread
 
 # A template literal as rjsmin sees one: from a backtick to the next unescaped backtick.
 _NAIVE_TEMPLATE = re.compile(r"`[^`\\]*(?:\\.[^`\\]*)*`", re.DOTALL)
@@ -46,22 +47,24 @@ _SHAPE_CHUNK = 1 << 20
 
 
 def numbers_before_names(text: bytes) -> Counter[bytes]:
-    """Each number (digits not ending a name) followed by ``.`` and a name, as written in ``text``.
+    """Each number (digits not ending a name) followed by ``.`` and a name, as written in ``text``."""
+    return Counter(text[start:end] for start, end in _numbers_before_names(text))
 
-    Looked for a line range at a time: such a number and its name never span a line end, and a
-    range that starts after one starts where the text would.
-    """
-    found: Counter[bytes] = Counter()
+
+def _numbers_before_names(text: bytes) -> Iterator[tuple[int, int]]:
+    """Where each of :func:`numbers_before_names` is. Looked for a line range at a time: such a
+    number and its name never span a line end, and a range that starts after one starts where the
+    text would."""
     start = 0
     while start < len(text):
         line_end = text.find(b"\n", start + _SHAPE_CHUNK)
         end = len(text) if line_end < 0 else line_end + 1
-        _count_numbers_before_names(text[start:end], found)
+        for found_start, found_end in _numbers_in_range(text[start:end]):
+            yield start + found_start, start + found_end
         start = end
-    return found
 
 
-def _count_numbers_before_names(text: bytes, found: Counter[bytes]) -> None:
+def _numbers_in_range(text: bytes) -> Iterator[tuple[int, int]]:
     shape = text.translate(_SHAPES)
     length = len(shape)
     for match in _NUMBER_DOT_NAME.finditer(shape):
@@ -73,7 +76,17 @@ def _count_numbers_before_names(text: bytes, found: Counter[bytes]) -> None:
         end = match.end()
         while end < length and shape[end] in b"a0_":
             end += 1
-        found[text[start:end]] += 1
+        yield start, end
+
+
+def _in_code(source: bytes, joined: bytes) -> int:
+    """How many of the source's ``joined`` (a number before ``.name``) are not in a comment on their
+    line: rjsmin drops comments, so one there cannot stand for a join of the same text."""
+    return sum(
+        1
+        for start, end in _numbers_before_names(source)
+        if end - start == len(joined) and source.startswith(joined, start) and not in_a_comment(source, start)
+    )
 
 
 def _after_a_space(text: bytes, at: int) -> bool:
@@ -138,9 +151,13 @@ def js_trap_bytes(source: bytes, minified: bytes, *, templates: bool = True) -> 
         return MISREAD_REGEX_TRAP
     # rjsmin drops the line break in "1.\nx" (a number, then a statement). A number right before ".x"
     # is never code (1.x is a syntax error): one the source does not hold is that join.
-    # Compared by their text, so that "step 3.a" in a comment (gone from the result) hides nothing.
+    # Compared by their text, so that "version 1.x" in a string (kept in the result) is no join; one in
+    # a comment on its line (gone from the result) does not hide one.
     joined = numbers_before_names(minified)
-    if joined and joined - numbers_before_names(source):
+    if not joined:
+        return None
+    in_source = numbers_before_names(source)
+    if joined - in_source or any(in_source[text] >= count > _in_code(source, text) for text, count in joined.items()):
         return NUMBER_JOINED_TRAP
     return None
 
@@ -154,7 +171,12 @@ def repair_css(minified: str) -> str:
 
 
 _PROLOGUE_GAP = re.compile(r"(?:\s+|//[^\n]*|/\*.*?\*/)*", re.DOTALL)
-_DIRECTIVE = re.compile(r"""(["'])((?:\\.|(?!\1)[^\\\n])*)\1[ \t]*(?:;|\n|$)""")
+# A string of the prologue, its body unrolled (a run of plain characters between escapes): an
+# alternation repeated per character kept a backtracking entry for each, 120 bytes a character.
+_DIRECTIVE = re.compile(
+    r"""(?:"(?P<double>[^"\\\n]*(?:\\.[^"\\\n]*)*)"|'(?P<single>[^'\\\n]*(?:\\.[^'\\\n]*)*)')"""
+    r"""[ \t]*(?:;|\n|$)"""
+)
 
 
 def is_strict_script(text: str) -> bool:
@@ -168,7 +190,7 @@ def is_strict_script(text: str) -> bool:
         directive = _DIRECTIVE.match(text, position)
         if directive is None:
             return False
-        if directive.group(2) == "use strict":
+        if "use strict" in (directive.group("double"), directive.group("single")):
             return True
         position = _PROLOGUE_GAP.match(text, directive.end()).end()  # type: ignore[union-attr]
 
@@ -179,11 +201,12 @@ RESCAN_BUDGET = 200_000_000
 # What rjsmin and rcssmin try from a quote, backtick or slash: a token ending on its line (strings,
 # regular expressions, // comments) or at the end of the text (template literals, /* comments). Each
 # alternative consumes what it scanned, closed or not (its ``c…`` group is set when it closed), so this
-# pass is linear.
+# pass is linear; bodies are unrolled (plain runs between escapes), so it keeps no entry per character.
 _SCRIPT_TOKENS = re.compile(
     r"""/\*(?:.*?(?P<c1>\*/)|.*)|//[^\n]*(?P<c2>)"""
-    r"""|"(?:[^"\\\n]|\\.)*(?P<c3>")?|'(?:[^'\\\n]|\\.)*(?P<c4>')?|`(?:[^`\\]|\\.)*(?P<c5>`)?"""
-    r"""|/(?:[^/\\\n\[]|\\.|\[(?:[^\]\\\n]|\\.)*\]?)*(?P<c6>/)?""",
+    r"""|"[^"\\\n]*(?:\\.[^"\\\n]*)*(?P<c3>")?|'[^'\\\n]*(?:\\.[^'\\\n]*)*(?P<c4>')?"""
+    r"""|`[^`\\]*(?:\\.[^`\\]*)*(?P<c5>`)?"""
+    r"""|/[^/\\\n\[]*(?:(?:\\.|\[[^\]\\\n]*(?:\\.[^\]\\\n]*)*\]?)[^/\\\n\[]*)*(?P<c6>/)?""",
     re.DOTALL,
 )
 _STYLE_TOKENS = re.compile(r"/\*(?:.*?(?P<c1>\*/)|.*)", re.DOTALL)

@@ -38,7 +38,8 @@ _TOKENS = _OPERATORS + _WORDS
 # that ends one (a "/" after other code costs two failed looks). "</" (HTML in strings: in most
 # scripts) is looked for on its own, once; so are the rare spaces rjsmin keeps (no-break, U+2028).
 _TOKEN_SLASH = re.compile(
-    rb"/(?:(?<=[>%^~]/)|(?<=\.\.\./)|(?<=\+\+/)|(?<=--/)|(?<=\xc2\xa0/)|(?<=\xe2\x80[\xa8\xa9]/)|(?<=\xef\xbb\xbf/)"
+    rb"/(?:(?<=[>%^~]/)|(?<=\.\.\./)|(?<=\+\+/)|(?<=--/)|(?<=\xc2\xa0/)|(?<=\xe2\x80[\x80-\x8a\xa8\xa9\xaf]/)"
+    rb"|(?<=\xef\xbb\xbf/)|(?<=\xe1\x9a\x80/)|(?<=\xe2\x81\x9f/)|(?<=\xe3\x80\x80/)"
     rb"|(?<=["
     + bytes(sorted({word[-1] for word in _WORDS}))
     + rb"]/)(?:"
@@ -46,7 +47,16 @@ _TOKEN_SLASH = re.compile(
     + rb"))"
 )
 _LT_SLASH = re.compile(rb"</")
-_KEPT_SPACES = (b"\xc2\xa0", b"\xe2\x80\xa8", b"\xe2\x80\xa9", b"\xef\xbb\xbf")
+# The spaces past ASCII, which rjsmin keeps (it takes their bytes for a name's): U+00A0, U+1680,
+# U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000, U+FEFF.
+_KEPT_SPACES = (
+    b"\xc2\xa0",
+    b"\xe1\x9a\x80",
+    *(b"\xe2\x80" + bytes((last,)) for last in (*range(0x80, 0x8B), 0xA8, 0xA9, 0xAF)),
+    b"\xe2\x81\x9f",
+    b"\xe3\x80\x80",
+    b"\xef\xbb\xbf",
+)
 # rjsmin takes a "/" after "++" or "--" for a regular expression's start, where JavaScript divides.
 _POSTFIX = (b"++", b"--")
 _POSTFIX_THEN_SLASH = {b"++": re.compile(rb"\+\+[ \t]*(?=/)"), b"--": re.compile(rb"--[ \t]*(?=/)")}
@@ -60,7 +70,10 @@ _REGEX_TOO_LONG = re.compile(rb"/(?![/*])" + _PART + rb"{128}")
 _REGEX_LONG = re.compile(rb"/(?![/*])" + _PART + rb"*/")
 # Between a token and the regular expression: spaces (those JavaScript knows beyond ASCII too) and
 # comments of bounded length (rjsmin drops them: "~ /* c */ /a b/" comes out "~/a b/").
-_GAP = rb"(?:\s|\xc2\xa0|\xe2\x80[\xa8\xa9]|\xef\xbb\xbf|/\*(?:[^*]|\*(?!/)){0,256}\*/|//[^\n]{0,256}\n)*"
+_GAP = (
+    rb"(?:\s|\xc2\xa0|\xe1\x9a\x80|\xe2\x80[\x80-\x8a\xa8\xa9\xaf]|\xe2\x81\x9f|\xe3\x80\x80|\xef\xbb\xbf"
+    rb"|/\*(?:[^*]|\*(?!/)){0,256}\*/|//[^\n]{0,256}\n)*"
+)
 _TOKEN_THEN_SLASH = {token: re.compile(re.escape(token) + _GAP + rb"(?=/(?![/*]))") for token in _TOKENS}
 # "</div>" right after "<" is HTML, never a regular expression after "<".
 _CLOSING_TAG = re.compile(rb"/[A-Za-z][\w:-]*\s*>")
@@ -149,7 +162,7 @@ def _misread_at(source: bytes, slash: int, misreads: RegexMisreads) -> bool:
     if literal is None:  # a "/" the line never closes: no regular expression
         return False
     regex = literal.group()
-    if _MISREADABLE.search(regex) is None or _closes_a_regex(source, slash) or _in_a_comment(source, slash):
+    if _MISREADABLE.search(regex) is None or _closes_a_regex(source, slash) or in_a_comment(source, slash):
         return False
     texts = [regex] + (_strings_after(source, literal.end()) if _QUOTE.search(regex) else [])
     for text in texts:  # rjsmin pairs a quote in it with a later one: what it changed may come after
@@ -176,7 +189,7 @@ def _postfix_division(source: bytes, operator: bytes) -> bool:
         if (
             _REGEX_LITERAL.match(source, slash)
             and not _closes_a_regex(source, slash)  # /--/: the "--" is in a regular expression
-            and not _in_a_comment(source, match.start())
+            and not in_a_comment(source, match.start())
         ):
             return True
     return False
@@ -266,7 +279,7 @@ def _line_start(source: bytes, at: int) -> int | None:
     """Where the line holding ``at`` starts, looked for at most :data:`_LOOK_BACK` bytes back; None
     when it starts further back."""
     window = max(0, at - _LOOK_BACK)
-    newline = source.rfind(b"\n", window, at)
+    newline = max(source.rfind(b"\n", window, at), source.rfind(b"\r", window, at))  # a lone CR ends one too
     return None if newline < 0 and window > 0 else newline + 1
 
 
@@ -274,12 +287,11 @@ _CLASS_BRACKET = re.compile(rb"[\[\]]")
 _STRING_OR_COMMENT = re.compile(rb"""["'`]|//|/\*""")
 _QUOTE = re.compile(rb"""["'`]""")
 _STRING_BODY = {
-    quote: re.compile(re.escape(quote) + rb"(?:[^" + re.escape(quote) + rb"\\\n]|\\.)*" + re.escape(quote))
-    for quote in (b"'", b'"', b"`")
+    quote: re.compile(rb"%s[^%s\\\n]*(?:\\.[^%s\\\n]*)*%s" % ((re.escape(quote),) * 4)) for quote in (b"'", b'"', b"`")
 }
 
 
-def _in_a_comment(source: bytes, at: int) -> bool:
+def in_a_comment(source: bytes, at: int) -> bool:
     """Whether ``at`` lies in a comment that opens on its line (read from the line's start, strings
     passed over, at most :data:`_LOOK_BACK` bytes back). A regular expression earlier on the line
     holding ``//`` or a quote can fool it; a candidate the scan puts in a string is looked at."""
