@@ -79,13 +79,14 @@ def _numbers_in_range(text: bytes) -> Iterator[tuple[int, int]]:
         yield start, end
 
 
-def _in_code(source: bytes, joined: bytes) -> int:
-    """How many of the source's ``joined`` (a number before ``.name``) are not in a comment on their
-    line: rjsmin drops comments, so one there cannot stand for a join of the same text."""
-    return sum(
-        1
+def _in_code(source: bytes, texts: set[bytes]) -> Counter[bytes]:
+    """How many of the source's numbers before ``.name`` with each of ``texts`` are not in a comment
+    on their line (rjsmin drops comments, so one there cannot stand for a join of the same text);
+    one pass over the source, each candidate's line looked at within a bounded window."""
+    return Counter(
+        source[start:end]
         for start, end in _numbers_before_names(source)
-        if end - start == len(joined) and source.startswith(joined, start) and not in_a_comment(source, start)
+        if source[start:end] in texts and not in_a_comment(source, start)
     )
 
 
@@ -157,7 +158,10 @@ def js_trap_bytes(source: bytes, minified: bytes, *, templates: bool = True) -> 
     if not joined:
         return None
     in_source = numbers_before_names(source)
-    if joined - in_source or any(in_source[text] >= count > _in_code(source, text) for text, count in joined.items()):
+    if joined - in_source:
+        return NUMBER_JOINED_TRAP
+    # Every joined text the source holds as often: counted again without those in comments.
+    if joined - _in_code(source, set(joined)):
         return NUMBER_JOINED_TRAP
     return None
 

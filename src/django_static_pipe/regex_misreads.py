@@ -275,16 +275,38 @@ def _closes_a_regex(source: bytes, slash: int, *, nested: bool = False) -> bool:
     return False
 
 
-def _line_start(source: bytes, at: int) -> int | None:
+def _line_start(source: bytes, at: int, *, after_cr: bool = False) -> int | None:
     """Where the line holding ``at`` starts, looked for at most :data:`_LOOK_BACK` bytes back; None
-    when it starts further back."""
+    when it starts further back. ``after_cr``: a lone CR starts one too (it ends a ``//`` comment);
+    where a regular expression may start, only a line feed is taken for one."""
     window = max(0, at - _LOOK_BACK)
-    newline = max(source.rfind(b"\n", window, at), source.rfind(b"\r", window, at))  # a lone CR ends one too
+    newline = source.rfind(b"\n", window, at)
+    if after_cr:
+        newline = max(newline, source.rfind(b"\r", window, at))
     return None if newline < 0 and window > 0 else newline + 1
 
 
+def _starts_a_regex(source: bytes, line_start: int, slash: int) -> bool:
+    """Whether JavaScript starts a regular expression at the ``/`` at ``slash``, by what stands before
+    it on its line: nothing, punctuation that ends no operand, or a keyword such as ``typeof``."""
+    before = slash
+    while before > line_start and source[before - 1] in b" \t":
+        before -= 1
+    if before == line_start or source[before - 1] in _BEFORE_A_REGEX:
+        return True
+    word = _WORD_BEFORE.search(source, max(line_start, before - 16), before)
+    if word is None or word.group() not in _WORDS_BEFORE_A_REGEX:
+        return False
+    return word.start() == line_start or source[word.start() - 1] not in b".$_"
+
+
 _CLASS_BRACKET = re.compile(rb"[\[\]]")
-_STRING_OR_COMMENT = re.compile(rb"""["'`]|//|/\*""")
+_STRING_OR_COMMENT = re.compile(rb"""["'`]|//|/\*|/""")
+# What a "/" after which (past spaces) JavaScript starts a regular expression follows: punctuation
+# or one of these words (a "//" in such a literal opens no comment).
+_BEFORE_A_REGEX = frozenset(b"(,=:[!&|?{};+-*%<>~^")
+_WORDS_BEFORE_A_REGEX = frozenset(_WORDS) | {b"return"}
+_WORD_BEFORE = re.compile(rb"[A-Za-z]+\Z")
 _QUOTE = re.compile(rb"""["'`]""")
 _STRING_BODY = {
     quote: re.compile(rb"%s[^%s\\\n]*(?:\\.[^%s\\\n]*)*%s" % ((re.escape(quote),) * 4)) for quote in (b"'", b'"', b"`")
@@ -293,17 +315,26 @@ _STRING_BODY = {
 
 def in_a_comment(source: bytes, at: int) -> bool:
     """Whether ``at`` lies in a comment that opens on its line (read from the line's start, strings
-    passed over, at most :data:`_LOOK_BACK` bytes back). A regular expression earlier on the line
-    holding ``//`` or a quote can fool it; a candidate the scan puts in a string is looked at."""
-    position = _line_start(source, at)
-    if position is None:
+    and regular expressions passed over, at most :data:`_LOOK_BACK` bytes back). A candidate the scan
+    cannot tell about (in a string, a literal it takes for a division) is looked at."""
+    line_start = _line_start(source, at, after_cr=True)
+    if line_start is None:
         return False  # the line starts out of reach: look at the candidate
+    position = line_start
     while True:
         opener = _STRING_OR_COMMENT.search(source, position, at)
         if opener is None:
             return False
         if opener.group() == b"//":
             return True
+        if opener.group() == b"/":  # a regular expression's start, or a division
+            literal = None
+            if _starts_a_regex(source, line_start, opener.start()):
+                literal = _REGEX_LITERAL.match(source, opener.start())
+            if literal is not None and literal.end() > at:
+                return False
+            position = opener.end() if literal is None else literal.end()
+            continue
         if opener.group() == b"/*":
             close = source.find(b"*/", opener.end(), at)
             if close < 0:

@@ -13,7 +13,7 @@ import warnings
 import pytest
 from django.template import Context, Template
 
-from django_static_pipe import locks, pipeline
+from django_static_pipe import locks, pipeline, script_bytes
 from django_static_pipe.css import tokens as css_tokens
 from django_static_pipe.exceptions import BundleError
 from django_static_pipe.jsrefs import local_specifiers, specifiers
@@ -268,7 +268,27 @@ HOSTILE = {
         lambda text: _minify_script("t=`${`x`}`;\nx=" + text + "import;"),
         "a.",
     ),
+    # the joined-number guard counted each text the source and the output share once per text
+    "js: many numbers before names in a string": (
+        lambda text: _minify_script("var s = '" + " ".join(f"{i}.a" for i in range(len(text))) + "';\n"),
+        "x",
+    ),
+    # the byte path: a window read for every candidate, a comment after each
+    "js bytes: a numbered comment in CJK": (
+        lambda text: _minify_bytes("/*\n" + text + "*/\nvar foo = 1, a = 2.\nfoo;\n"),
+        "\u6570 1.\n",
+    ),
+    "js bytes: numbers and comments on one line": (
+        lambda text: _minify_bytes("var foo = 1, a = 2.\nfoo;\nx = 1" + text + "\n"),
+        ".//1",
+    ),
 }
+
+
+def _minify_bytes(text: str) -> object:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return script_bytes.minified_script(".js", [text.encode("utf-8")], "inline.js")
 
 
 def test_keywords_in_comments_before_one_long_string_cost_linear_work():

@@ -218,6 +218,9 @@ def test_what_the_byte_path_minifies_is_what_the_text_path_makes(script):
         "f(x =>\u2003/^a\\//g.test(y));\n",  # rjsmin takes U+2003 for a name's: '//' became a comment
         "typeof\u3000/^a\\//g;\nz = 1;\n",
         "//\r{(1 in/\\//)}($)\n{{(1)}}\n",  # a lone CR ends the comment
+        "d\r/(''in/\\//)",  # ... but is no place where a regular expression starts
+        "a=>/\\//.t();void/\\//",  # a "//" in a regular expression earlier on the line opens no comment
+        "a\u3000=>/\\//.t();void/\\//",
         "if" + " " * 15 + "(s) /`/.test('x');\nvar m = `a 1.\nfoo`;\n",
     ],
 )
