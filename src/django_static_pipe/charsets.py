@@ -97,11 +97,15 @@ def has_bom(data: bytes) -> bool:
     return _bom(data) is not None
 
 
-# The UTF-8 of the characters JavaScript (or Python's \s) takes for spaces or line ends beyond ASCII:
-# U+0085, U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000, U+FEFF.
-_SPACE_BEYOND_ASCII = re.compile(
-    rb"\xc2[\x85\xa0]|\xe1\x9a\x80|\xe2\x80[\x80-\x8a\xa8\xa9\xaf]|\xe2\x81\x9f|\xe3\x80\x80|\xef\xbb\xbf"
+#: The UTF-8 of the characters JavaScript takes for spaces or line ends beyond ASCII: U+00A0, U+1680,
+#: U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000, U+FEFF (rjsmin takes their bytes for a
+#: name's).
+JS_SPACES_PAST_ASCII: tuple[bytes, ...] = tuple(
+    char.encode("utf-8")
+    for char in "\u00a0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000\ufeff"
 )
+# Those and U+0085 (a space to Python's \s).
+_SPACE_BEYOND_ASCII = re.compile(b"|".join(map(re.escape, (*JS_SPACES_PAST_ASCII, "\x85".encode()))))
 
 
 def space_beyond_ascii_ends_at(data: bytes, at: int) -> bool:

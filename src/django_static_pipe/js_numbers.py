@@ -14,7 +14,7 @@ import io
 import re
 from collections import Counter
 
-from .jsrefs import SPACE_AND_COMMENTS, line_start_within
+from .jsrefs import LINE_ENDS, SPACE_AND_COMMENTS, in_a_name, line_start_within
 from .minify_guards import numbers_before_names
 from .script_view import class_view
 
@@ -42,7 +42,7 @@ def _number_end_at(text: str, dot: int) -> int | None:
         return None
     if start > 0:
         before = text[start - 1]
-        if before.isalnum() or before in _NOT_A_NUMBER_AFTER or (before >= "\x80" and not before.isspace()):
+        if in_a_name(before) or before in _NOT_A_NUMBER_AFTER:
             return None  # a name's (x1, \u00e91, x\u00b71), a member's (a.1), a block's end
     return dot + 1
 
@@ -196,19 +196,14 @@ def _numbers_of(joins: Counter[bytes]) -> frozenset[bytes]:
 def _plain_line_before_bytes(source: bytes, end: int) -> bool:
     """:func:`_plain_line_before` over UTF-8 bytes, looking back as many bytes as it looks back
     characters (fewer characters, so a line it cannot see the start of is not plain)."""
-    window = max(0, end - _LINE_LOOK_BACK)
-    line_start = 0
-    for line_end in _LINE_ENDS_BYTES:
-        found = source.rfind(line_end, window, end)
-        if found >= 0:
-            line_start = max(line_start, found + len(line_end))
-    if line_start == 0 and window > 0:
+    line_start = line_start_within(source, end, _LINE_LOOK_BACK, _LINE_ENDS_BYTES)
+    if line_start is None:
         return False
     line = source[line_start:end]
     return b"/" not in line and b"`" not in line
 
 
-_LINE_ENDS_BYTES = (b"\n", b"\r", b"\xe2\x80\xa8", b"\xe2\x80\xa9")
+_LINE_ENDS_BYTES = tuple(line_end.encode("utf-8") for line_end in LINE_ENDS)
 
 
 def _character_start(data: bytes, at: int) -> int:
@@ -251,7 +246,7 @@ def _plain_line_before(text: str, end: int) -> bool:
     JavaScript (a regular expression it takes for a division) can make a candidate inside it look
     joined, and only the lexer tells then. Looked at up to :data:`_LINE_LOOK_BACK` characters back
     (a longer line is left to the lexer)."""
-    line_start = line_start_within(text, end, _LINE_LOOK_BACK)
+    line_start = line_start_within(text, end, _LINE_LOOK_BACK, LINE_ENDS)
     if line_start is None:
         return False
     line = text[line_start:end]

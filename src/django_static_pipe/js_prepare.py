@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .js_numbers import completes_as_is, digits_start, number_ends
-from .jsrefs import SPACE_AND_COMMENTS, Lexer
+from .jsrefs import SPACE_AND_COMMENTS, Lexer, in_a_name
 from .next_match import NextMatch
 
 _LINE_END = re.compile("[\n\r\u2028\u2029]")
@@ -159,14 +159,8 @@ def _after_head_word(text: str, opening: int) -> bool:
     for word in _HEAD_WORDS:
         start = end - len(word)
         if start >= 0 and text.startswith(word, start):
-            return start == 0 or not (_in_a_name(text[start - 1]) or text[start - 1] == ".")
+            return start == 0 or not (in_a_name(text[start - 1]) or text[start - 1] == ".")
     return False
-
-
-def _in_a_name(char: str) -> bool:
-    """Whether ``char`` may be part of a name: ASCII letters, digits, ``_`` and ``$``, and what is past
-    ASCII but a space (U+00B7 and combining marks are, and are not alphanumeric to Python)."""
-    return char.isalnum() or char in "_$" or (char >= "\x80" and not char.isspace())
 
 
 def outer_templates(text: str) -> list[tuple[int, int]] | None:
@@ -189,7 +183,7 @@ def _after_arrow(text: str, token_start: int, kind: str) -> bool:
     before = token_start - 2
     while before > 0 and text[before].isspace() and text[before] not in _LINE_ENDS:
         before -= 1  # spaces past ASCII too (U+00A0, U+3000); a line end may not stand before "=>"
-    return text[before] == ")" or _in_a_name(text[before])
+    return text[before] == ")" or in_a_name(text[before])
 
 
 def _placeholder_marker(text: str | bytes) -> str:

@@ -10,8 +10,9 @@ every character is looked at a bounded number of times, whatever the input.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import AnyStr
 
 from .next_match import NextMatch
 
@@ -20,7 +21,8 @@ _REGEX_AFTER_WORDS = frozenset(
     {"return", "typeof", "instanceof", "in", "of", "new", "delete", "void", "throw", "case", "do", "else"}
     | {"yield", "await", "extends"}
 )
-_REGEX_AFTER_PUNCTUATION = frozenset("(,=:[!&|?{};+-*%<>~^")
+#: The punctuation after which a "/" starts a regular expression.
+REGEX_AFTER_PUNCTUATION = frozenset("(,=:[!&|?{};+-*%<>~^")
 # A name: ASCII letters, digits (after the first), "_" and "$", and every character past ASCII but the
 # spaces (U+00A0 ends a word as a space does).
 _WORD = re.compile(
@@ -98,7 +100,7 @@ class Lexer:
         if previous is None:
             return True
         if previous.kind == "punct":
-            return previous.text in _REGEX_AFTER_PUNCTUATION or previous.text == "}"
+            return previous.text in REGEX_AFTER_PUNCTUATION or previous.text == "}"
         if previous.kind == "template":  # right after "${" an expression starts
             return previous.text.endswith("${")
         if previous.kind == "word":
@@ -259,9 +261,15 @@ class Lexer:
 
 
 def _in_word_or_number(char: str) -> bool:
-    """True for the characters words and numbers are made of: ``[\\w$.]``, and all past ASCII but
-    the spaces (U+00A0 and U+3000 end a word as a space does)."""
-    return char.isalnum() or char in "_$." or (char >= "\u0080" and not char.isspace())
+    """True for the characters words and numbers are made of: a name's, and ``.``."""
+    return in_a_name(char) or char == "."
+
+
+def in_a_name(char: str) -> bool:
+    """Whether ``char`` may be part of a name: ASCII letters, digits, ``_`` and ``$``, and what is past
+    ASCII but a space (U+00B7 and combining marks are, and are not alphanumeric to Python; U+00A0
+    and U+3000 end a word as a space does)."""
+    return char.isalnum() or char in "_$" or (char >= "\u0080" and not char.isspace())
 
 
 def _string_value(token: _Token) -> str | None:
@@ -354,18 +362,26 @@ def _on_a_doc_comment_line(text: str, keyword: int) -> bool:
     it: ``/** @type {import('./eval')} */`` (plotly.js, 22 times) or `` * @import Player from './x'``
     (video.js). Code does not start a line with ``* `` and then import (a generator method is
     ``*name()``), so such a keyword is passed by without the lexer."""
-    line_start = line_start_within(text, keyword, _DOC_LOOK_BACK)
+    line_start = line_start_within(text, keyword, _DOC_LOOK_BACK, LINE_ENDS)
     if line_start is None:
         return False
     return _DOC_COMMENT_LINE.match(text, line_start) is not None and "*/" not in text[line_start:keyword]
 
 
-def line_start_within(text: str, at: int, look_back: int) -> int | None:
-    """Where the line holding ``at`` starts (after any JavaScript line end), looked for at most
-    ``look_back`` characters back; None when it starts further back (every caller's look stays
-    bounded, so hostile text with a candidate on every line is read in linear time)."""
+#: JavaScript's line ends.
+LINE_ENDS = ("\n", "\r", "\u2028", "\u2029")
+
+
+def line_start_within(text: AnyStr, at: int, look_back: int, line_ends: Sequence[AnyStr]) -> int | None:
+    """Where the line holding ``at`` starts (after any of ``line_ends``), looked for at most
+    ``look_back`` characters (or bytes) back; None when it starts further back (every caller's look
+    stays bounded, so hostile text with a candidate on every line is read in linear time)."""
     window = max(0, at - look_back)
-    line_start = max(text.rfind(line_end, window, at) for line_end in "\n\r\u2028\u2029") + 1
+    line_start = 0
+    for line_end in line_ends:
+        found = text.rfind(line_end, window, at)
+        if found >= 0:
+            line_start = max(line_start, found + len(line_end))
     return None if line_start == 0 and window > 0 else line_start
 
 

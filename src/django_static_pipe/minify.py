@@ -127,7 +127,7 @@ def minify_owned_script(extension: str, held: list[bytes], origin: str) -> bytes
             return None  # the text path finds them, or has the lexer prepare the script
         prepared = with_zeros(source, ends)
         del source  # the completed script is all that is held while rjsmin reads it
-        completed_trap, result = _bytes_attempt(extension, prepared, origin)
+        completed_trap, result = _bytes_attempt(extension, prepared, origin, templates=False)  # a "0" nests none
         if completed_trap is None:
             return result
         del result
@@ -144,16 +144,10 @@ def _prepared_by_bytes(extension: str, held: list[bytes], origin: str) -> bytes 
     source = held.pop()
     view = class_view(source)
     try:
-        first = (
-            None
-            if view is None
-            else _load(pipe_settings.minifiers[extension.lower()])(
-                source, keep_bang_comments=pipe_settings.keep_license_comments
-            )
-        )
-    except Exception:  # minify() reports it, in the text path's words
+        first = None if view is None else _packed(pipe_settings.minifiers[extension.lower()], source, origin)
+    except _MinifierFailed:  # minify() reports it, in the text path's words
         first = None
-    if not isinstance(first, bytes) or view is None:
+    if first is None or view is None:
         held.append(source)
         return None
     misreads = RegexMisreads(source, first)  # counted in the bytes rjsmin read
@@ -244,14 +238,19 @@ def _minify_encoded(extension: str, script: bytes, origin: str, raw: bool, *, te
         return _minify(extension, script.decode(encoding, "surrogatepass"), origin, raw).encode(
             encoding, "surrogatepass"
         )
-    options = {"keep_bang_comments": pipe_settings.keep_license_comments}
+    packed = _packed(dotted_path, script, origin)
+    _refuse_if_trapped(origin, js_trap_bytes(script, packed, templates=templates), packed)
+    return packed
+
+
+def _packed(dotted_path: str, script: bytes, origin: str) -> bytes:
+    """What the bytes minifier ``dotted_path`` makes of ``script``, unguarded."""
     try:
-        packed = _load(dotted_path)(script, **options)
+        packed = _load(dotted_path)(script, keep_bang_comments=pipe_settings.keep_license_comments)
     except Exception as exc:  # a third-party minifier may raise anything; the page must still render
         raise _MinifierFailed(f"minifying {origin} failed ({exc!r})") from exc
     if not isinstance(packed, bytes):
         raise _MinifierFailed(f"{dotted_path} returned {type(packed).__name__} for {origin}, not bytes")
-    _refuse_if_trapped(origin, js_trap_bytes(script, packed, templates=templates), packed)
     return packed
 
 

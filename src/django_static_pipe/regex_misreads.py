@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import re
 
+from .charsets import JS_SPACES_PAST_ASCII
+from .jsrefs import REGEX_AFTER_PUNCTUATION, line_start_within
+
 #: What :func:`js_trap` says when rjsmin took a regular expression for a division.
 MISREAD_REGEX_TRAP = (
     "rjsmin reads a regular expression after '=>', '>', '<', '%', '^', '~', '...' or a keyword such as "
@@ -37,26 +40,18 @@ _TOKENS = _OPERATORS + _WORDS
 # to jump to, then fixed-width looks back: one for the operators, and the words' only after a letter
 # that ends one (a "/" after other code costs two failed looks). "</" (HTML in strings: in most
 # scripts) is looked for on its own, once; so are the rare spaces rjsmin keeps (no-break, U+2028).
+# The spaces past ASCII, which rjsmin keeps (it takes their bytes for a name's).
+_KEPT_SPACES = JS_SPACES_PAST_ASCII
 _TOKEN_SLASH = re.compile(
-    rb"/(?:(?<=[>%^~]/)|(?<=\.\.\./)|(?<=\+\+/)|(?<=--/)|(?<=\xc2\xa0/)|(?<=\xe2\x80[\x80-\x8a\xa8\xa9\xaf]/)"
-    rb"|(?<=\xef\xbb\xbf/)|(?<=\xe1\x9a\x80/)|(?<=\xe2\x81\x9f/)|(?<=\xe3\x80\x80/)"
-    rb"|(?<=["
+    rb"/(?:(?<=[>%^~]/)|(?<=\.\.\./)|(?<=\+\+/)|(?<=--/)|"
+    + b"|".join(rb"(?<=" + re.escape(space) + rb"/)" for space in _KEPT_SPACES)
+    + rb"|(?<=["
     + bytes(sorted({word[-1] for word in _WORDS}))
     + rb"]/)(?:"
     + b"|".join(rb"(?<=[^\w$.]" + word + rb"/)" for word in _WORDS)
     + rb"))"
 )
 _LT_SLASH = re.compile(rb"</")
-# The spaces past ASCII, which rjsmin keeps (it takes their bytes for a name's): U+00A0, U+1680,
-# U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000, U+FEFF.
-_KEPT_SPACES = (
-    b"\xc2\xa0",
-    b"\xe1\x9a\x80",
-    *(b"\xe2\x80" + bytes((last,)) for last in (*range(0x80, 0x8B), 0xA8, 0xA9, 0xAF)),
-    b"\xe2\x81\x9f",
-    b"\xe3\x80\x80",
-    b"\xef\xbb\xbf",
-)
 # rjsmin takes a "/" after "++" or "--" for a regular expression's start, where JavaScript divides.
 _POSTFIX = (b"++", b"--")
 _POSTFIX_THEN_SLASH = {b"++": re.compile(rb"\+\+[ \t]*(?=/)"), b"--": re.compile(rb"--[ \t]*(?=/)")}
@@ -70,10 +65,7 @@ _REGEX_TOO_LONG = re.compile(rb"/(?![/*])" + _PART + rb"{128}")
 _REGEX_LONG = re.compile(rb"/(?![/*])" + _PART + rb"*/")
 # Between a token and the regular expression: spaces (those JavaScript knows beyond ASCII too) and
 # comments of bounded length (rjsmin drops them: "~ /* c */ /a b/" comes out "~/a b/").
-_GAP = (
-    rb"(?:\s|\xc2\xa0|\xe1\x9a\x80|\xe2\x80[\x80-\x8a\xa8\xa9\xaf]|\xe2\x81\x9f|\xe3\x80\x80|\xef\xbb\xbf"
-    rb"|/\*(?:[^*]|\*(?!/)){0,256}\*/|//[^\n]{0,256}\n)*"
-)
+_GAP = rb"(?:\s|" + b"|".join(map(re.escape, _KEPT_SPACES)) + rb"|/\*(?:[^*]|\*(?!/)){0,256}\*/|//[^\n]{0,256}\n)*"
 _TOKEN_THEN_SLASH = {token: re.compile(re.escape(token) + _GAP + rb"(?=/(?![/*]))") for token in _TOKENS}
 # "</div>" right after "<" is HTML, never a regular expression after "<".
 _CLOSING_TAG = re.compile(rb"/[A-Za-z][\w:-]*\s*>")
@@ -279,11 +271,7 @@ def _line_start(source: bytes, at: int, *, after_cr: bool = False) -> int | None
     """Where the line holding ``at`` starts, looked for at most :data:`_LOOK_BACK` bytes back; None
     when it starts further back. ``after_cr``: a lone CR starts one too (it ends a ``//`` comment);
     where a regular expression may start, only a line feed is taken for one."""
-    window = max(0, at - _LOOK_BACK)
-    newline = source.rfind(b"\n", window, at)
-    if after_cr:
-        newline = max(newline, source.rfind(b"\r", window, at))
-    return None if newline < 0 and window > 0 else newline + 1
+    return line_start_within(source, at, _LOOK_BACK, (b"\n", b"\r") if after_cr else (b"\n",))
 
 
 def _starts_a_regex(source: bytes, line_start: int, slash: int) -> bool:
@@ -304,7 +292,7 @@ _CLASS_BRACKET = re.compile(rb"[\[\]]")
 _STRING_OR_COMMENT = re.compile(rb"""["'`]|//|/\*|/""")
 # What a "/" after which (past spaces) JavaScript starts a regular expression follows: punctuation
 # or one of these words (a "//" in such a literal opens no comment).
-_BEFORE_A_REGEX = frozenset(b"(,=:[!&|?{};+-*%<>~^")
+_BEFORE_A_REGEX = frozenset("".join(REGEX_AFTER_PUNCTUATION).encode("ascii"))
 _WORDS_BEFORE_A_REGEX = frozenset(_WORDS) | {b"return"}
 _WORD_BEFORE = re.compile(rb"[A-Za-z]+\Z")
 _QUOTE = re.compile(rb"""["'`]""")
