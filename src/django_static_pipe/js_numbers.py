@@ -14,7 +14,7 @@ import io
 import re
 from collections import Counter
 
-from .jsrefs import LINE_ENDS, SPACE_AND_COMMENTS, in_a_name, line_start_within
+from .js_lexer import LINE_ENDS, SPACE_AND_COMMENTS, in_a_name, line_start_within
 from .minify_guards import numbers_before_names
 from .script_view import class_view
 

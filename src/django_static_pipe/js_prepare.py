@@ -11,7 +11,7 @@ rjsmin misreads three things real libraries write:
 - a number ending in ``.`` at the end of a line: it drops the line break, and ``1.`` followed by
   ``dashData = …`` on the next line becomes the syntax error ``1.dashData`` (plotly.js 2).
 
-They are found with the lexer of :mod:`jsrefs` (which follows ``${…}`` to any depth, and strings,
+They are found with the lexer of :mod:`js_lexer` (which follows ``${…}`` to any depth, and strings,
 comments and regular expressions around it). Each outermost template literal is swapped for a
 placeholder literal with no backtick or ``${`` inside, which rjsmin copies as it is, and put back byte
 for byte afterwards (its ``${…}`` code unminified); each such regular expression after an arrow is
@@ -28,8 +28,8 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .js_lexer import SPACE_AND_COMMENTS, Lexer, in_a_name
 from .js_numbers import completes_as_is, digits_start, number_ends
-from .jsrefs import SPACE_AND_COMMENTS, Lexer, in_a_name
 from .next_match import NextMatch
 
 _LINE_END = re.compile("[\n\r\u2028\u2029]")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from .charsets import JS_SPACES_PAST_ASCII
-from .jsrefs import REGEX_AFTER_PUNCTUATION, line_start_within
+from .js_lexer import REGEX_AFTER_PUNCTUATION, line_start_within
 
 #: What :func:`js_trap` says when rjsmin took a regular expression for a division.
 MISREAD_REGEX_TRAP = (
