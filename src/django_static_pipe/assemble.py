@@ -306,7 +306,7 @@ def assemble_text(members: Sequence[Source], extension: str, slim: bool, nested:
             text = text[: comment.start] + text[comment.end :]
         if minified:
             text = minify(extension, text, source.name, raw=raw)
-        url = source_url(source.name)
+        url = source_url(source.name) if maps else ""
         origins = linemap.lines_of(url, text) if maps else []
         parts.append(Part(source.name, text, raw, origins, {url: text} if maps else {}, own_map, bom))
     # A byte order mark made browsers read that member as UTF-8 whatever the page's encoding: so must

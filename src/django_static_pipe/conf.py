@@ -7,7 +7,7 @@ Values are returned as given; :mod:`django_static_pipe.checks` says what is wron
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.conf import settings
@@ -64,6 +64,17 @@ def _get(name: str) -> Any:
         return value
 
 
+def _derived(name: str, compute: Callable[[], Any]) -> Any:
+    """A value made from settings (a list of roots, a path), remembered with them and forgotten with
+    them: a cold page asks for some of these hundreds of times."""
+    key = "derived:" + name
+    try:
+        return _values[key]
+    except KeyError:
+        value = _values[key] = compute()
+        return value
+
+
 def forget_settings() -> None:
     """Read every setting afresh on next use (``override_settings`` does this through its signal)."""
     _values.clear()
@@ -101,13 +112,8 @@ class StaticPipeSettings:
         return bool(_get("DJANGO_STATIC_MEDIA_URL_ALWAYS"))
 
     @property
-    def media_roots(self) -> list[str] | None:
-        roots = _get("DJANGO_STATIC_MEDIA_ROOTS")
-        if roots is None:
-            return None
-        if isinstance(roots, (str, os.PathLike)):
-            roots = [roots]
-        return [os.fspath(root) for root in roots]
+    def media_roots(self) -> tuple[str, ...] | None:
+        return _derived("media_roots", _media_roots)  # type: ignore[no-any-return]
 
     @property
     def use_symlink(self) -> bool:
@@ -142,10 +148,7 @@ class StaticPipeSettings:
 
     @property
     def precompress(self) -> tuple[str, ...]:
-        value = _get("DJANGO_STATIC_PRECOMPRESS") or ()
-        if isinstance(value, str):
-            value = (value,)
-        return tuple(value)
+        return _derived("precompress", _precompress)  # type: ignore[no-any-return]
 
     @property
     def sri(self) -> bool:
@@ -173,18 +176,7 @@ class StaticPipeSettings:
     @property
     def manifest_path(self) -> str | None:
         """The manifest's path; None when it cannot be known (no save folder, no root)."""
-        explicit = _get("DJANGO_STATIC_MANIFEST_PATH")
-        if explicit:
-            return str(os.fspath(explicit))
-        if self.save_prefix:
-            return os.path.join(self.save_prefix, MANIFEST_BASENAME)
-        roots = self.media_roots
-        if roots:
-            return os.path.join(roots[0], MANIFEST_BASENAME)
-        from .sources import finder_roots
-
-        found = finder_roots()
-        return os.path.join(found[0], MANIFEST_BASENAME) if found else None
+        return _derived("manifest_path", _manifest_path)  # type: ignore[no-any-return]
 
     @property
     def static_url(self) -> str:
@@ -211,3 +203,32 @@ class StaticPipeSettings:
 
 
 pipe_settings = StaticPipeSettings()
+
+
+def _media_roots() -> tuple[str, ...] | None:
+    roots = _get("DJANGO_STATIC_MEDIA_ROOTS")
+    if roots is None:
+        return None
+    if isinstance(roots, (str, os.PathLike)):
+        roots = [roots]
+    return tuple(os.fspath(root) for root in roots)
+
+
+def _precompress() -> tuple[str, ...]:
+    value = _get("DJANGO_STATIC_PRECOMPRESS") or ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _manifest_path() -> str | None:
+    explicit = _get("DJANGO_STATIC_MANIFEST_PATH")
+    if explicit:
+        return str(os.fspath(explicit))
+    if pipe_settings.save_prefix:
+        return os.path.join(pipe_settings.save_prefix, MANIFEST_BASENAME)
+    roots = pipe_settings.media_roots
+    if roots:
+        return os.path.join(roots[0], MANIFEST_BASENAME)
+    from .sources import finder_roots
+
+    found = finder_roots()
+    return os.path.join(found[0], MANIFEST_BASENAME) if found else None

@@ -11,6 +11,7 @@ import posixpath
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import unquote
 
 from django.core.exceptions import SuspiciousFileOperation
@@ -33,6 +34,8 @@ _STRING = {
 }
 _SPACE = re.compile(r"\s*")
 _IMPORT_END = re.compile(r"[;{}]")
+_CLOSE_PAREN = re.compile(r"\)")
+_COMMENT_END = re.compile(r"\*/")
 
 
 @dataclass(frozen=True)
@@ -107,9 +110,9 @@ def tokens(text: str) -> list[_Token]:
     every search remembers its answer, so hostile text (175 KB of unclosed ``url(``) costs one pass.
     """
     found: list[_Token] = []
-    close_paren = NextMatch(text, re.compile(r"\)"))
+    close_paren = NextMatch(text, _CLOSE_PAREN)
     import_end = NextMatch(text, _IMPORT_END)
-    comment_end = NextMatch(text, re.compile(r"\*/"))
+    comment_end = NextMatch(text, _COMMENT_END)
     position = 0
     while True:
         start_match = _TOKEN_START.search(text, position)
@@ -159,15 +162,35 @@ def resolve_reference(written: str, css_name: str) -> Reference | None:
     A reference that climbs out of the roots keeps its raw joined path, which :func:`resolve` refuses.
     """
     written = written.strip()
+    base_folder = posixpath.dirname("/" + css_name.lstrip("/"))
+    if len(written) + len(base_folder) > _REMEMBERED_LENGTH:  # a data: URI is not kept
+        return _resolved_in(written, base_folder)
+    return _remembered_in(written, base_folder)
+
+
+#: The longest reference (with its stylesheet's folder) remembered, and how many are: at most 2 MB.
+_REMEMBERED_LENGTH = 2048
+_REMEMBERED_REFERENCES = 1024
+
+
+def _resolved_in(written: str, base_folder: str) -> Reference | None:
     try:
-        located = locate(written, base=css_name, decode=True)
+        located = locate(written, base=base_folder + "/", decode=True)
     except SuspiciousFileOperation:
         raw = split_suffix(written)[0]
-        base_folder = posixpath.dirname("/" + css_name.lstrip("/"))
         return Reference(path=posixpath.join(base_folder, unquote(raw)), suffix="", written=written)
     if located is None:
         return None
     return Reference(path=located.name, suffix=located.suffix, written=written)
+
+
+# The stylesheets of one folder name the same images again and again; forgotten when settings change.
+_remembered_in = lru_cache(maxsize=_REMEMBERED_REFERENCES)(_resolved_in)
+
+
+def forget_references() -> None:
+    """Resolve references afresh (the settings that say where names lead changed)."""
+    _remembered_in.cache_clear()
 
 
 def format_url(url: str, quote: str) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponseBase
@@ -42,13 +43,13 @@ def _refuse_hidden(path: str) -> None:
         raise Http404("Not a produced file.")
 
 
-def _folders() -> list[str]:
+def _folders() -> Sequence[str]:
     if pipe_settings.save_prefix:
         return [pipe_settings.save_prefix]
-    return pipe_settings.media_roots or []
+    return pipe_settings.media_roots or ()
 
 
-def _serve_from(request: HttpRequest, path: str, folders: list[str]) -> HttpResponseBase:
+def _serve_from(request: HttpRequest, path: str, folders: Sequence[str]) -> HttpResponseBase:
     for folder in folders:
         if os.path.isfile(os.path.join(folder, path)):
             return serve(request, path, document_root=folder)
@@ -64,4 +65,4 @@ def serve_produced(request: HttpRequest, path: str) -> HttpResponseBase:
 def serve_source(request: HttpRequest, path: str) -> HttpResponseBase:
     """A source file at its name, for a switched-off site whose templates name files in the roots."""
     _refuse_hidden(path)
-    return _serve_from(request, path, pipe_settings.media_roots or [])
+    return _serve_from(request, path, pipe_settings.media_roots or ())

@@ -35,6 +35,7 @@ from .built import (
     to_entry,
 )
 from .conf import pipe_settings
+from .css import forget_references
 from .exceptions import BundleError
 from .manifest import Manifest, get_manifest
 from .produce import forget_paths, notfound, output_intact, produce
@@ -75,6 +76,7 @@ def reset() -> None:
     _warm.clear()
     _missing.clear()
     forget_paths()
+    forget_references()
     parse_argument.cache_clear()
     from .manifest import forget_manifests
     from .proxy import load_proxy
@@ -220,13 +222,16 @@ def _build_checked(key: str, names: Sequence[str], slim: bool, previous: Built |
 def _build_locked(
     key: str, names: Sequence[str], slim: bool, previous: Built | None, manifest: Manifest | None
 ) -> Outcome:
-    if passes_through(names, slim):  # an image, a font: no lock file for a link (see passes_through)
-        guard: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
-    else:
-        guard = locks.exclusive(f"build:{pipe_settings.save_prefix}:{key}", nested=_nesting.depth > 0)
+    linked = passes_through(names, slim)  # an image, a font: no lock file for a link (see passes_through)
+    guard: contextlib.AbstractContextManager[None] = (
+        contextlib.nullcontext()
+        if linked
+        else locks.exclusive(f"build:{pipe_settings.save_prefix}:{key}", nested=_nesting.depth > 0)
+    )
     with guard:
-        # Another thread or process may have built it while this one waited for the lock.
-        done = _built_meanwhile(key, previous, manifest)
+        # Another thread or process may have built it while this one waited for the lock (a link
+        # waited for nothing, and making it again gives the same name).
+        done = None if linked else _built_meanwhile(key, previous, manifest)
         if done is not None:
             _memo[key] = done
             return Outcome(done, new=False, changed=False, checked=True)

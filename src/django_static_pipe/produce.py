@@ -17,7 +17,15 @@ from django.core.exceptions import ImproperlyConfigured, SuspiciousFileOperation
 from django.utils.module_loading import import_string
 
 from . import cycles, places, precompress, sourcemaps
-from .assemble import Fingerprint, NestedBuilder, Product, assemble, fingerprint, strict_mode_runs
+from .assemble import (
+    Fingerprint,
+    NestedBuilder,
+    Product,
+    assemble,
+    fingerprint,
+    passes_through,
+    strict_mode_runs,
+)
 from .built import Built, integrity_of, local_url_for, make_key, original_url
 from .conf import pipe_settings
 from .exceptions import BundleError, ImportCycleWarning, MissingAssetError, MissingAssetWarning
@@ -153,6 +161,8 @@ def produce(key: str, names: Sequence[str], slim: bool, nested: NestedBuilder) -
     """Build the output of ``names`` from the sources (the caller holds the build lock)."""
     global outputs_produced
     outputs_produced += 1
+    if passes_through(names, slim):
+        return _produce_link(key, normalize(names[0]))
     normalized = [normalize(name) for name in names]
     if len(normalized) == 1 and resolve(normalized[0]) is None:
         return Produced(notfound(key, normalized[0]), new=False, members=[])
@@ -203,6 +213,20 @@ def produce(key: str, names: Sequence[str], slim: bool, nested: NestedBuilder) -
             group = [made] + [waiting.details for waiting in cycles.take_group(key)]
             builts, new = _finish_cycle(group)
             return Produced(builts[0], new=new, members=builts[1:])
+    built, new = _finish(made, _stamp_of([made]), {})
+    return Produced(built, new=new, members=[])
+
+
+def _produce_link(key: str, name: str) -> Produced:
+    """An image or a font as it is (see :func:`assemble.passes_through`): a link named by its
+    source's mtime. What cannot apply to one (members, minifying, references, cycles) is left out: a
+    cold page makes one for every image its CSS names."""
+    source = resolve(name)
+    if source is None:
+        return Produced(notfound(key, name), new=False, members=[])
+    own = fingerprint(source.path)
+    product = Product(data=None, link_to=source.path, fingerprints=[own])
+    made = _Made(key=key, base_name=name, anchor=source, product=product, source_bytes=own[2], refs=())
     built, new = _finish(made, _stamp_of([made]), {})
     return Produced(built, new=new, members=[])
 

@@ -18,7 +18,7 @@ import posixpath
 import re
 import stat
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import unquote, urlsplit
@@ -171,14 +171,14 @@ def _real_roots(roots: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(os.path.realpath(root) for root in roots)
 
 
-def _containing_root(real_path: str, roots: list[str]) -> str | None:
+def _containing_root(real_path: str, roots: Sequence[str]) -> str | None:
     for real_root in _real_roots(tuple(roots)):
         if real_path == real_root or real_path.startswith(real_root.rstrip(os.sep) + os.sep):
             return real_root
     return None
 
 
-def _checked(name: str, candidate: str, roots: list[str]) -> Source | None:
+def _checked(name: str, candidate: str, roots: Sequence[str]) -> Source | None:
     try:
         real = os.path.realpath(candidate)
         if not os.path.isfile(real):

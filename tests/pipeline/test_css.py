@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from django_static_pipe import pipeline
+from django_static_pipe import css, pipeline
 from django_static_pipe.exceptions import ImportCycleWarning, MissingAssetWarning
 from tests.conftest import T0
 
@@ -149,3 +149,27 @@ def test_image_change_gives_the_css_a_new_stamp_in_debug(site, settings):
     assert second == f"/css/sub/imported.{T0 + 30}.css"
     assert site.output(second).read_text() == f".imported {{ background: url(/img/bg.{T0 + 30}.png); }}"
     assert not site.output(first).exists()
+
+
+def test_references_are_resolved_afresh_when_the_settings_change(settings):
+    """References are remembered per stylesheet folder; a settings change must not serve an old answer."""
+    settings.DJANGO_STATIC_MEDIA_ROOTS = None
+    settings.STATIC_URL = "/static/"
+    written = "https://cdn.example.com/static/img/x.png"
+    assert css.resolve_reference(written, "/css/a.css") is None  # another host's file
+    settings.STATIC_URL = "https://cdn.example.com/static/"
+    ref = css.resolve_reference(written, "/css/a.css")
+    assert ref is not None and (ref.path, ref.suffix) == ("/img/x.png", "")
+
+
+def test_only_short_references_are_remembered():
+    """A data: URI (a megabyte, in real stylesheets) is resolved every time, never kept."""
+    css.forget_references()
+    css.resolve_reference("data:image/png;base64," + "A" * 5000, "/css/a.css")
+    assert css._remembered_in.cache_info().currsize == 0
+    first = css.resolve_reference(" ../img/x.png?v=1 ", "/css/a.css")
+    again = css.resolve_reference("../img/x.png?v=1", "/css/b.css")  # same folder, same reference
+    assert first == again and first is not None and (first.path, first.suffix) == ("/img/x.png", "?v=1")
+    assert css._remembered_in.cache_info().currsize == 1
+    elsewhere = css.resolve_reference("../img/x.png?v=1", "/css/deep/c.css")
+    assert elsewhere is not None and elsewhere.path == "/css/img/x.png"
