@@ -37,7 +37,7 @@ from .products import Product as Product
 from .products import fingerprint as fingerprint
 from .products import read_source, source_url, warn_encoding, warn_missing
 from .references import splice, stamped_url
-from .sources import Source, locate, resolve
+from .sources import Source, locate, normalize, resolve
 
 logger = logging.getLogger("django_static_pipe")
 
@@ -192,11 +192,12 @@ class _CssMember:
     def _map_comment(self, text: str) -> str:
         """A file of its own keeps its map, published under a stamped name; anything else drops the
         comment (a minified or combined text is not what the map describes)."""
+        if self.slim and not is_minified_name(self.source.name):
+            return text  # minifying drops it (see minify)
         comment = sourcemaps.find_map_comment(text) if sourcemaps.MARKER in text else None
         if comment is None:
             return text
-        minified = self.slim and not is_minified_name(self.source.name)
-        if self.single and not minified and pipe_settings.source_maps:
+        if self.single and pipe_settings.source_maps:
             return published_map_comment(text, comment, self.source.name, self.nested, self.fingerprints)
         if self.track_lines:
             self.own_map = member_map(self.source.name, comment.url, self.fingerprints)
@@ -298,8 +299,10 @@ def assemble_text(members: Sequence[Source], extension: str, slim: bool, nested:
             text = webmanifest.rewrite(text, source, slim, nested, fingerprints)
         minified = slim and not is_minified_name(source.name)
         own_map = None
-        comment = sourcemaps.find_map_comment(text) if script and sourcemaps.MARKER in text else None
-        if comment is not None and len(members) == 1 and not minified and pipe_settings.source_maps:
+        # Minifying drops the comment (see minify); a map comment is looked for only where it stays.
+        wanted = script and not minified and sourcemaps.MARKER in text
+        comment = sourcemaps.find_script_map_comment(text) if wanted else None
+        if comment is not None and len(members) == 1 and pipe_settings.source_maps:
             text = published_map_comment(text, comment, source.name, nested, fingerprints)
         elif comment is not None:
             own_map = member_map(source.name, comment.url, fingerprints) if maps else None
@@ -367,7 +370,7 @@ def passes_through(names: Sequence[str], slim: bool) -> bool:
     """
     if len(names) != 1 or not _links_to_source():
         return False
-    extension = split_name(names[0])[1].lower()
+    extension = split_name(normalize(names[0]))[1].lower()  # "/a.css/." is a stylesheet
     return extension not in _REWRITTEN_EXTENSIONS and not (slim and minifier_for(extension) is not None)
 
 

@@ -16,6 +16,7 @@ from urllib.parse import unquote
 
 from django.core.exceptions import SuspiciousFileOperation
 
+from .conf import pipe_settings
 from .next_match import NextMatch
 from .sources import locate, split_suffix
 
@@ -165,15 +166,19 @@ def resolve_reference(written: str, css_name: str) -> Reference | None:
     base_folder = posixpath.dirname("/" + css_name.lstrip("/"))
     if len(written) + len(base_folder) > _REMEMBERED_LENGTH:  # a data: URI is not kept
         return _resolved_in(written, base_folder)
-    return _remembered_in(written, base_folder)
+    # What a name means depends on these settings too: an answer is never taken under other ones,
+    # whoever changes them (override_settings, or a script setting them and calling forget_settings).
+    return _remembered_in(written, base_folder, pipe_settings.static_url, pipe_settings.media_roots is None)
 
 
-#: The longest reference (with its stylesheet's folder) remembered, and how many are: at most 2 MB.
+#: The longest reference (with its stylesheet's folder) remembered, and how many are remembered: at
+#: most 1,024 entries of three strings of at most 2,048 characters each.
 _REMEMBERED_LENGTH = 2048
 _REMEMBERED_REFERENCES = 1024
 
 
-def _resolved_in(written: str, base_folder: str) -> Reference | None:
+def _resolved_in(written: str, base_folder: str, *_settings: object) -> Reference | None:
+    """``_settings``: what :func:`locate` reads, for the memo's key only."""
     try:
         located = locate(written, base=base_folder + "/", decode=True)
     except SuspiciousFileOperation:
@@ -184,12 +189,12 @@ def _resolved_in(written: str, base_folder: str) -> Reference | None:
     return Reference(path=located.name, suffix=located.suffix, written=written)
 
 
-# The stylesheets of one folder name the same images again and again; forgotten when settings change.
+# The stylesheets of one folder name the same images again and again.
 _remembered_in = lru_cache(maxsize=_REMEMBERED_REFERENCES)(_resolved_in)
 
 
 def forget_references() -> None:
-    """Resolve references afresh (the settings that say where names lead changed)."""
+    """Let the remembered references go (the settings changed: they would only take room)."""
     _remembered_in.cache_clear()
 
 

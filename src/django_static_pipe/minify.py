@@ -74,6 +74,10 @@ def minify(extension: str, text: str, origin: str, *, raw: bool = False) -> str:
     A script rjsmin would misread (nested template literals, a regular expression after ``=>``, a
     number ending in ``.`` at a line end) is minified after :mod:`django_static_pipe.js_prepare` has
     changed what it misreads.
+
+    The result never holds the source's map comment, minified or not: the map describes the source,
+    not this text. rcssmin and rjsmin drop comments themselves (and leave a line inside a template
+    literal that looks like one as it is); from any other result the comment is cut.
     """
     if text.startswith("#!") and extension.lower() in (".js", ".mjs"):
         # A hashbang line (a script also run by node) is kept as it is: rjsmin joins it to the next
@@ -89,10 +93,10 @@ def minify(extension: str, text: str, origin: str, *, raw: bool = False) -> str:
         # prepared attempt needs neither.
         refusal.__traceback__ = None
         if refusal.trap not in _PREPARED_AGAINST:
-            return _unminified(text, refusal.why)
+            return _unminified(text, refusal.why, extension)
         return _minify_prepared(extension, text, origin, raw, refusal)
     except _MinifierFailed as failure:
-        return _unminified(text, str(failure))
+        return _unminified(text, str(failure), extension)
 
 
 def minify_owned_script(extension: str, held: list[bytes], origin: str) -> bytes | None:
@@ -204,10 +208,10 @@ def _minify_prepared(extension: str, text: str, origin: str, raw: bool, refusal:
                 result = _first_result(extension, text, origin, raw)
         prepared = minify_prepared(text, minify_again, RegexMisreads(text, result, encoding), encoding)
     except _NotMinified as still:  # what the prepared text still hits is what to report
-        return _unminified(text, still.why)
+        return _unminified(text, still.why, extension)
     except _MinifierFailed as failure:
-        return _unminified(text, str(failure))
-    return _unminified(text, refusal.why) if prepared is None else prepared
+        return _unminified(text, str(failure), extension)
+    return _unminified(text, refusal.why, extension) if prepared is None else prepared
 
 
 def _first_result(extension: str, text: str, origin: str, raw: bool) -> bytes:
@@ -278,7 +282,7 @@ def _minify(extension: str, text: str, origin: str, raw: bool) -> str:
     """``text`` minified, or :class:`_NotMinified` / :class:`_MinifierFailed` saying why not."""
     dotted_path = pipe_settings.minifiers.get(extension.lower())
     if not dotted_path:
-        return text
+        return _without_map_comment(text, extension)
     minifier = _load(dotted_path)
     known = dotted_path in BYTES_MINIFIERS
     options = {"keep_bang_comments": pipe_settings.keep_license_comments} if known else {}
@@ -321,14 +325,19 @@ def _minify(extension: str, text: str, origin: str, raw: bool) -> str:
         minified = repair_css(minified)
     # The map of the source does not describe the minified text: no comment may point at it. rcssmin
     # and rjsmin drop such comments themselves; another minifier may keep them.
-    return minified if known else without_map_comment(minified)
+    return minified if known else _without_map_comment(minified, extension)
 
 
-def _unminified(text: str, why: str) -> str:
+def _unminified(text: str, why: str, extension: str) -> str:
     message = f"django-static-pipe: {why}; it is served unminified."
     logger.warning(message)
     warnings.warn(message, MinifyWarning, stacklevel=3)
-    return text
+    return _without_map_comment(text, extension)
+
+
+def _without_map_comment(text: str, extension: str) -> str:
+    """What minifying promises of any result (see :func:`minify`): no source map comment."""
+    return without_map_comment(text, script=extension.lower() in (".js", ".mjs"))
 
 
 _JS_HINT = re.compile(r"\b(?:function|var|let|const|return|document|window|=>)\b|=>|\);")
@@ -358,5 +367,6 @@ def minify_content(kind: str, text: str) -> str:
         return minify_html(text)
     work = rescan_work(text, script=kind == "js")
     if work > RESCAN_BUDGET:
-        return _unminified(text, f"inline {kind} content has tokens that never close ({work} scan steps)").strip()
+        why = f"inline {kind} content has tokens that never close ({work} scan steps)"
+        return _unminified(text, why, "." + kind).strip()
     return minify("." + kind, text, f"inline {kind} content").strip()

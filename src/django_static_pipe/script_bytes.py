@@ -15,7 +15,7 @@ from __future__ import annotations
 import codecs
 import re
 
-from . import charsets, jsrefs, sourcemaps
+from . import charsets, jsrefs
 from .minify import minify_owned_script
 from .script_view import class_view
 
@@ -32,11 +32,7 @@ def minified_script(extension: str, held: list[bytes], origin: str) -> bytes | N
     bytes put back, when the text path must make them."""
     if not _byte_path_fits(held[0]):
         return None
-    cut = _without_map_comment(held[0])
-    if cut is not held[0]:
-        held[0] = cut  # the held copy goes: the script is again held once
-    del cut
-    return minify_owned_script(extension, held, origin)
+    return minify_owned_script(extension, held, origin)  # which drops the map comment with the others
 
 
 def _byte_path_fits(source: bytes) -> bool:
@@ -55,28 +51,6 @@ def _byte_path_fits(source: bytes) -> bool:
         return False
     faithful = class_view(source)
     return faithful is not None and not jsrefs.local_specifiers(faithful)
-
-
-def _without_map_comment(source: bytes) -> bytes:
-    """``source`` without the source map comment that counts, as the text path drops it before
-    minifying: :func:`sourcemaps.find_map_comment` over the bytes, one line decoded at a time."""
-    search_end = len(source)
-    while True:
-        at = source.rfind(_MARKER, 0, search_end)
-        if at < 0:
-            return source
-        line_start = source.rfind(b"\n", 0, at) + 1
-        line_end = source.find(b"\n", at)
-        line = source[line_start : len(source) if line_end < 0 else line_end].decode("utf-8")
-        comment = sourcemaps.find_map_comment(line)
-        if comment is not None and comment.start == 0:
-            end = line_start + len(line[: comment.end].encode("utf-8"))
-            with memoryview(source) as view:  # joined from views: no third copy of a large script
-                return b"".join((view[:line_start], view[end:]))
-        search_end = line_start  # the comment must start its line: the rest of this one cannot hold it
-
-
-_MARKER = sourcemaps.MARKER.encode("ascii")
 
 
 def _valid_utf8(source: bytes) -> bool:

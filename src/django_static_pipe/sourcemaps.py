@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import json
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -19,6 +20,7 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from . import linemap
+from .js_lexer import Lexer
 
 MARKER = "sourceMappingURL="
 _COMMENT = re.compile(
@@ -45,9 +47,10 @@ class MapComment:
     url: str
 
 
-def find_map_comment(text: str) -> MapComment | None:
-    """The last ``sourceMappingURL`` comment that stands alone on its line; None when there is none."""
-    search_end = len(text)
+def find_map_comment(text: str, before: int | None = None) -> MapComment | None:
+    """The last ``sourceMappingURL`` comment that stands alone on its line (starting before
+    ``before``); None when there is none."""
+    search_end = len(text) if before is None else before
     while True:
         at = text.rfind(MARKER, 0, search_end)
         if at < 0:
@@ -60,6 +63,50 @@ def find_map_comment(text: str) -> MapComment | None:
         search_end = line_start  # the comment must start its line: the rest of this one cannot hold it
 
 
+def find_script_map_comment(text: str) -> MapComment | None:
+    """:func:`find_map_comment` for a script, passing over a line inside a string or template
+    literal: code that writes such a comment for code it makes (a bundler, a code generator) holds
+    text, not the comment, and changing it would change what the script does.
+
+    The script is lexed only when it could matter: code follows the candidate, and a backtick or a
+    line continued by a backslash comes before it. It is lexed once, up to the last candidate.
+    """
+    comment = find_map_comment(text)
+    if comment is None or not _may_be_in_a_literal(text, comment):
+        return comment
+    spans = _literals_across_lines(text, comment.start)
+    starts = [start for start, _end in spans]
+    while comment is not None:
+        index = bisect.bisect_right(starts, comment.start) - 1
+        if index < 0 or spans[index][1] <= comment.start:
+            return comment
+        comment = find_map_comment(text, comment.start)
+    return None
+
+
+_CODE_AFTER = re.compile(r"\S")
+_CONTINUED_LINE = re.compile(r"\\\r?\n")
+
+
+def _may_be_in_a_literal(text: str, comment: MapComment) -> bool:
+    if _CODE_AFTER.search(text, comment.end) is None:  # nothing after it: no literal can close there
+        return False
+    return text.find("`", 0, comment.start) >= 0 or _CONTINUED_LINE.search(text, 0, comment.start) is not None
+
+
+def _literals_across_lines(text: str, until: int) -> list[tuple[int, int]]:
+    """The spans of the strings and template parts that hold a line end, up to ``until``, in order."""
+    lexer = Lexer(text)
+    lexer.skim = True  # only strings and templates are wanted, and skimming yields every one of them
+    spans = []
+    for token in lexer:
+        if token.start >= until:
+            break
+        if token.kind in ("string", "template") and ("\n" in token.text or "\r" in token.text):
+            spans.append((token.start, token.end))
+    return spans
+
+
 def map_references(text: str) -> Iterator[tuple[tuple[int, int], str]]:
     """The scanner's face for the shared reference loop: the span and text of the map URL, if any."""
     comment = find_map_comment(text)
@@ -67,9 +114,12 @@ def map_references(text: str) -> Iterator[tuple[tuple[int, int], str]]:
         yield (comment.url_start, comment.url_end), comment.url
 
 
-def without_map_comment(text: str) -> str:
-    """``text`` without the comment that counts; its line stays (empty), so no line moves."""
-    comment = find_map_comment(text) if MARKER in text else None
+def without_map_comment(text: str, *, script: bool = False) -> str:
+    """``text`` without the comment that counts (``script``: read as a script's, see
+    :func:`find_script_map_comment`); its line stays (empty), so no line moves."""
+    if MARKER not in text:
+        return text
+    comment = find_script_map_comment(text) if script else find_map_comment(text)
     return text if comment is None else text[: comment.start] + text[comment.end :]
 
 

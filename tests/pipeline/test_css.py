@@ -173,3 +173,26 @@ def test_only_short_references_are_remembered():
     assert css._remembered_in.cache_info().currsize == 1
     elsewhere = css.resolve_reference("../img/x.png?v=1", "/css/deep/c.css")
     assert elsewhere is not None and elsewhere.path == "/css/img/x.png"
+
+
+def test_a_reference_is_never_answered_under_other_settings(monkeypatch):
+    """A script that sets settings and calls forget_settings (no signal, no reset) gets fresh answers."""
+    from django_static_pipe import conf
+
+    written = "https://cdn.example.com/static/img/x.png"
+    monkeypatch.setitem(conf._values, "DJANGO_STATIC_MEDIA_ROOTS", None)
+    monkeypatch.setitem(conf._values, "derived:media_roots", None)
+    monkeypatch.setitem(conf._values, "STATIC_URL", "/static/")
+    assert css.resolve_reference(written, "/css/a.css") is None
+    monkeypatch.setitem(conf._values, "STATIC_URL", "https://cdn.example.com/static/")
+    ref = css.resolve_reference(written, "/css/a.css")
+    assert ref is not None and ref.path == "/img/x.png"
+
+
+def test_a_stylesheet_named_with_a_trailing_dot_segment_is_still_processed(site):
+    """'/css/base.css/.' is the stylesheet: processed as one, never linked to its source as it is."""
+    with pytest.warns(MissingAssetWarning):
+        outcome = pipeline.build(("/css/base.css/.",), False)
+    assert outcome.built.url_path == f"/css/base.{T0}.css"
+    assert not site.links_to_source(outcome.built.url_path)
+    assert f"url(/img/bg.{T0}.png)" in site.output(outcome.built.url_path).read_text()

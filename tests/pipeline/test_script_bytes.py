@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from devservers import corpus
-from django_static_pipe import charsets, js_prepare, jsrefs, script_bytes, sourcemaps
+from django_static_pipe import charsets, js_prepare, jsrefs, script_bytes
 from django_static_pipe.exceptions import MinifyWarning
 from django_static_pipe.minify import minify
 from django_static_pipe.regex_misreads import RegexMisreads
@@ -21,12 +21,8 @@ from django_static_pipe.regex_misreads import RegexMisreads
 
 def text_path(data: bytes, name: str) -> bytes:
     """What assemble_text makes of one minified script that names no local module, by its text."""
-    decoded = charsets.decode_script(data)
-    text = decoded.text
-    comment = sourcemaps.find_map_comment(text) if sourcemaps.MARKER in text else None
-    if comment is not None:
-        text = text[: comment.start] + text[comment.end :]
-    return charsets.encode(minify(".js", text, name, raw=decoded.raw), decoded.raw)
+    decoded = charsets.decode_script(data)  # minify drops the map comment (and only a real one)
+    return charsets.encode(minify(".js", decoded.text, name, raw=decoded.raw), decoded.raw)
 
 
 def byte_path(data: bytes, name: str) -> bytes | None:
@@ -47,7 +43,7 @@ def byte_path(data: bytes, name: str) -> bytes | None:
         "f = items => `<b>${ items.map( i => `<i>${ i }</i>` ) }</b>` ;\nvar  y = 2 ;\n",  # nested literals
         "g = t => /^image\\//.test( t ) ;  var  z = 'ü' ;\n",  # a regular expression after an arrow
         "h = x => /é  ü/.test( x ) ; var  w = 1 ;\n",  # ... holding text past ASCII
-        "var  q = 1 ;\n//# sourceMappingURL=q.js.map\n",  # the comment that counts is dropped first
+        "var  q = 1 ;\n//# sourceMappingURL=q.js.map\n",  # the comment that counts is dropped
         "var  q = 1 ;\n/*# sourceMappingURL=q.js.map */",
         "var  a = 1 ;\n/* sourceMappingURL=not-one */ var  b = 2 ;\n",
         "a = `x ${ `y` }  z  ;\nb = 1.\nc = 2\n",  # never closes: served as it is, with the warning
@@ -61,7 +57,7 @@ def byte_path(data: bytes, name: str) -> bytes | None:
         "f = \u00e9 => /^a\\//.test(\u00e9);\nvar  z = 1;\n",  # an arrow after a name past ASCII
         "f = a\u3000=> /^a\\//.test(a);\nvar  z = 1;\n",  # ... and after a space past ASCII
         "x\u205f=\u20030.//c\n\u2003b;\n",
-        "var s = `\n//# sourceMappingURL=foo.map\n`;\nvar  b = 2;\n",  # the text path's map comment
+        "var s = `\n//# sourceMappingURL=foo.map\n`;\nvar  b = 2;\n",  # text in a template, kept
         "var \U0001d465in = 4;\nz = \U0001d465in /'/; g = t => /a b/.test(t) ; //';\n",  # a name past U+FFFF
     ],
 )

@@ -11,7 +11,7 @@ import json
 import pytest
 
 from django_static_pipe import produce
-from django_static_pipe.exceptions import MissingAssetWarning
+from django_static_pipe.exceptions import MinifyWarning, MissingAssetWarning
 from tests.conftest import T0
 
 APP_JS = "var app = {};\nvar greet = function (name) {\n  return 'hi ' + name;\n};\n//# sourceMappingURL=app.js.map\n"
@@ -365,3 +365,66 @@ def test_the_scanner_reads_a_line_full_of_markers_once():
     finally:
         sourcemaps._COMMENT = original
     assert calls == [0]  # one try for the one line, not one per marker
+
+
+# Code that writes a map comment for code it makes (a bundler, a code generator) holds one as text.
+GENERATOR_JS = "var banner = `\n//# sourceMappingURL=gen.js.map\n`;\nemit( banner );\n"
+
+
+def test_a_map_comment_inside_a_template_literal_is_text_and_stays(site):
+    """Minified or passed on, the template literal keeps its line: it is what the script writes."""
+    site.write("/js/gen.js", GENERATOR_JS)
+    slim = site.render('{% slimfile "/js/gen.js" %}')
+    assert site.output(slim).read_text() == "var banner=`\n//# sourceMappingURL=gen.js.map\n`;emit(banner);"
+    url = site.render('{% staticfile "/js/gen.js" %}')
+    assert site.output(url).read_bytes() == GENERATOR_JS.encode()  # no map to publish: nothing changed
+    assert not any(name.endswith(".map") for name in site.produced())
+
+
+def test_the_real_comment_before_such_a_template_is_the_one_that_counts(site):
+    source = "var app = {};\n//# sourceMappingURL=app.js.map\n" + GENERATOR_JS
+    site.write("/js/app.js", source)
+    site.write("/js/app.js.map", json.dumps(APP_MAP))
+    url = site.render('{% staticfile "/js/app.js" %}')
+    assert site.output(url).read_text() == source.replace("=app.js.map", f"=/js/app.js.{T0}.map")
+    assert site.output(f"/js/app.js.{T0}.map").exists()
+
+
+def test_a_script_served_unminified_drops_its_map_comment(site):
+    """rjsmin would write '<!--' here: the script is served as it is, but for the comment its map
+    (which describes the file at its own place) would wrongly claim."""
+    site.write("/js/trap.js", "x = a < !--b ;\n//# sourceMappingURL=trap.js.map\n")
+    with pytest.warns(MinifyWarning, match="<!--"):
+        url = site.render('{% slimfile "/js/trap.js" %}')
+    assert site.output(url).read_text() == "x = a < !--b ;\n\n"
+
+
+def test_the_script_scanner_passes_over_literals_and_lexes_only_when_it_must(monkeypatch):
+    from django_static_pipe import sourcemaps
+
+    def found(text: str) -> str | None:
+        comment = sourcemaps.find_script_map_comment(text)
+        return comment.url if comment is not None else None
+
+    assert found(GENERATOR_JS) is None
+    assert found("s = 'a\\\n//# sourceMappingURL=in-a-string.map\n';\nf(s);\n") is None  # a continued string
+    in_code = "//# sourceMappingURL=real.map\nt = `${ f(\n//# sourceMappingURL=in-code.map\n) }`;\n"
+    assert found(in_code) == "in-code.map"  # a comment in a substitution's code is one
+    assert found("t = `\n//# sourceMappingURL=x.map\n` ;\n//# sourceMappingURL=real.map\n") == "real.map"
+    lexed = []
+    monkeypatch.setattr(sourcemaps, "_literals_across_lines", lambda *args: lexed.append(args) or [])
+    assert found("t = `a`;\ncode();\n//# sourceMappingURL=end.map\n") == "end.map"  # nothing after it
+    assert found("code();\n//# sourceMappingURL=mid.map\nmore();\n") == "mid.map"  # no backtick before it
+    assert not lexed
+    assert found("t = `a`;\n//# sourceMappingURL=mid.map\nmore();\n") == "mid.map"
+    assert len(lexed) == 1
+
+
+def test_many_template_literals_holding_comments_are_lexed_once(monkeypatch):
+    from django_static_pipe import sourcemaps
+
+    hostile = "t = `\n//# sourceMappingURL=x.map\n`;\n" * 20_000 + "f();\n"
+    original, calls = sourcemaps._literals_across_lines, []
+    monkeypatch.setattr(sourcemaps, "_literals_across_lines", lambda *args: calls.append(args) or original(*args))
+    assert sourcemaps.find_script_map_comment(hostile) is None
+    assert len(calls) == 1
