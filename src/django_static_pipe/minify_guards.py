@@ -97,6 +97,15 @@ def _after_a_space(text: bytes, at: int) -> bool:
 
 #: What :func:`js_trap` says of a script that nests template literals (minified around them instead).
 NESTED_TEMPLATE_TRAP = "it nests a template literal inside another's ${…}, which rjsmin cuts short"
+#: rjsmin ends a // comment at \n or \r only: after a U+2028 or U+2029 (a line end to JavaScript) it
+#: drops the rest of the line as comment. It keeps them in strings, so one fewer in its output is that
+#: (or a comment that held one: served unminified too, the safe side). No corpus script holds one.
+LINE_SEPARATOR_TRAP = "rjsmin takes the code after a U+2028/U+2029 line end for the rest of a // comment"
+_LINE_SEPARATOR_BYTES = re.compile(b"\xe2\x80[\xa8\xa9]")
+
+
+def _separators(text: bytes) -> int:
+    return text.count(b"\xe2\x80\xa8") + text.count(b"\xe2\x80\xa9")
 
 
 def has_nested_template_literal(text: str) -> bool:
@@ -148,6 +157,8 @@ def js_trap_bytes(source: bytes, minified: bytes, *, templates: bool = True) -> 
         return NESTED_TEMPLATE_TRAP
     if _COMMENT_OPEN_BYTES.search(minified) and minified.count(b"<!--") > source.count(b"<!--"):
         return "minifying would write '<!--', which browsers read as the start of a comment"
+    if not source.isascii() and _LINE_SEPARATOR_BYTES.search(source) and _separators(minified) < _separators(source):
+        return LINE_SEPARATOR_TRAP
     if regex_misread(source, minified):
         return MISREAD_REGEX_TRAP
     # rjsmin drops the line break in "1.\nx" (a number, then a statement). A number right before ".x"
@@ -167,11 +178,39 @@ def js_trap_bytes(source: bytes, minified: bytes, *, templates: bool = True) -> 
 
 
 def repair_css(minified: str) -> str:
-    """End a minified stylesheet with ``;`` when its last statement lost it (a trailing ``@import``)."""
+    """End a minified stylesheet's last statement with ``;`` when it lost it: rcssmin drops the one
+    after a trailing ``@import``, which then swallows the next file's first rule once joined. A comment
+    rcssmin keeps after it (a licence, the IE hack ``/*\\*/``) stays after it: a ``;`` after the comment
+    of a file ending in a rule would start an invalid rule that takes the next file's first with it."""
     stripped = minified.rstrip()
-    if stripped and stripped[-1] not in ";}":
+    if not stripped or stripped[-1] in ";}":
+        return minified
+    if not stripped.endswith("*/"):  # most stylesheets: no comment at the end to look behind
         return stripped + ";"
-    return minified
+    end = _end_of_code(stripped)
+    if end == 0 or stripped[end - 1] in ";}":
+        return minified
+    return stripped[:end] + ";" + stripped[end:]
+
+
+# A string or a comment of CSS, each read whole (unrolled: plain runs between escapes), closed or not.
+_CSS_STRING_OR_COMMENT = re.compile(
+    r"""/\*(?:.*?\*/|.*)|"[^"\\]*(?:\\.[^"\\]*)*"?|'[^'\\]*(?:\\.[^'\\]*)*'?""", re.DOTALL
+)
+
+
+def _end_of_code(css: str) -> int:
+    """Where the last character of ``css`` that is neither a space nor in a comment ends (0: none)."""
+    end = position = 0
+    for match in _CSS_STRING_OR_COMMENT.finditer(css):
+        gap = len(css[position : match.start()].rstrip())
+        if gap:
+            end = position + gap
+        if not match.group().startswith("/*"):  # a string is code
+            end = match.end()
+        position = match.end()
+    gap = len(css[position:].rstrip())
+    return position + gap if gap else end
 
 
 _PROLOGUE_GAP = re.compile(r"(?:\s+|//[^\n]*|/\*.*?\*/)*", re.DOTALL)

@@ -56,11 +56,18 @@ def find_map_comment(text: str, before: int | None = None) -> MapComment | None:
         if at < 0:
             return None
         line_start = text.rfind("\n", 0, at) + 1
-        match = _COMMENT.match(text, line_start)
-        if match is not None and match.end() > at:
-            group = "line" if match.group("line") is not None else "block"
-            return MapComment(line_start, match.end(), match.start(group), match.end(group), match.group(group))
+        comment = _comment_on_line(text, line_start)
+        if comment is not None and comment.end > at:
+            return comment
         search_end = line_start  # the comment must start its line: the rest of this one cannot hold it
+
+
+def _comment_on_line(text: str, line_start: int) -> MapComment | None:
+    match = _COMMENT.match(text, line_start)
+    if match is None:
+        return None
+    group = "line" if match.group("line") is not None else "block"
+    return MapComment(line_start, match.end(), match.start(group), match.end(group), match.group(group))
 
 
 def find_script_map_comment(text: str) -> MapComment | None:
@@ -69,19 +76,43 @@ def find_script_map_comment(text: str) -> MapComment | None:
     text, not the comment, and changing it would change what the script does.
 
     The script is lexed only when it could matter: code follows the candidate, and a backtick or a
-    line continued by a backslash comes before it. It is lexed once, up to the last candidate.
+    line continued by a backslash comes before it. It is lexed once. A lexer can misread a ``/``
+    (``if (s) /`/.test(s)``: JavaScript starts a regular expression where no token tells it), and
+    from there take code for literals and literals for code: a candidate is passed over only when the
+    lexer read the whole script to a clean end (no template left open); otherwise the last
+    candidate stands, as it would without a lexer.
     """
-    comment = find_map_comment(text)
+    last = comment = find_map_comment(text)
     if comment is None or not _may_be_in_a_literal(text, comment):
         return comment
-    spans = _literals_across_lines(text, comment.start)
+    lexer = Lexer(text)
+    lexer.skim = True  # only strings and templates are wanted, and skimming yields every one of them
+    spans = _literals_across_lines(lexer, comment.start)
     starts = [start for start, _end in spans]
     while comment is not None:
         index = bisect.bisect_right(starts, comment.start) - 1
-        if index < 0 or spans[index][1] <= comment.start:
-            return comment
-        comment = find_map_comment(text, comment.start)
-    return None
+        if index >= 0 and spans[index][1] > comment.start:  # in a literal, as the lexer reads it
+            comment = find_map_comment(text, comment.start)
+            continue
+        break
+    return comment if _read_to_a_clean_end(lexer) else last
+
+
+def find_script_map_comment_in_bytes(data: bytes) -> MapComment | None:
+    """:func:`find_script_map_comment` over a script's bytes, in their Latin-1 view (one character per
+    byte: positions and URL as a file passed on byte for byte is read). The lexer reads the UTF-8 the
+    bytes are, so that a line end past ASCII (U+2028) ends a ``//`` comment for it as for browsers."""
+    view = data.decode("latin-1")
+    if data.isascii():
+        return find_script_map_comment(view)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:  # not UTF-8: one character per byte is all there is to read
+        return find_script_map_comment(view)
+    comment = find_script_map_comment(text)
+    if comment is None:
+        return None
+    return _comment_on_line(view, len(text[: comment.start].encode("utf-8")))
 
 
 _CODE_AFTER = re.compile(r"\S")
@@ -94,17 +125,22 @@ def _may_be_in_a_literal(text: str, comment: MapComment) -> bool:
     return text.find("`", 0, comment.start) >= 0 or _CONTINUED_LINE.search(text, 0, comment.start) is not None
 
 
-def _literals_across_lines(text: str, until: int) -> list[tuple[int, int]]:
+def _literals_across_lines(lexer: Lexer, until: int) -> list[tuple[int, int]]:
     """The spans of the strings and template parts that hold a line end, up to ``until``, in order."""
-    lexer = Lexer(text)
-    lexer.skim = True  # only strings and templates are wanted, and skimming yields every one of them
     spans = []
     for token in lexer:
-        if token.start >= until:
-            break
         if token.kind in ("string", "template") and ("\n" in token.text or "\r" in token.text):
             spans.append((token.start, token.end))
+        if token.end > until:
+            break
     return spans
+
+
+def _read_to_a_clean_end(lexer: Lexer) -> bool:
+    """Whether ``lexer`` reads on to the end of its script with every template literal closed."""
+    for _token in lexer:
+        pass
+    return not lexer.unclosed_template and lexer.substitutions == 0
 
 
 def map_references(text: str) -> Iterator[tuple[tuple[int, int], str]]:

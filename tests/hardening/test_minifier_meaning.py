@@ -141,3 +141,12 @@ def test_css_traps(site):
     combined = site.output(url).read_text()
     # rcssmin drops the ';' of a file's last @import; without it the next file's first rule is lost.
     assert re.fullmatch(r'\.a\{color:red\}@import url\("/css/later\.min\.\d+\.css"\);\n\.next\{color:green\}', combined)
+    # A comment rcssmin keeps at the end (a licence) is no statement: the ';' goes after the @import,
+    # and a file ending in a rule gets none (";\n.next{...}" would be one invalid rule, .next lost).
+    site.write("/css/licence-last.css", ".a { color: red }\n/*! keep */\n")
+    site.write("/css/import-licence.css", '.a { color: red }\n@import "later.css";\n/*! keep */\n')
+    url = site.render('{% slimfile "/css/licence-last.css; /css/next.css" %}')
+    assert site.output(url).read_text() == ".a{color:red}/*! keep */\n.next{color:green}"
+    url = site.render('{% slimfile "/css/import-licence.css; /css/next.css" %}')
+    combined = site.output(url).read_text()
+    assert re.fullmatch(r'\.a\{color:red\}@import url\("[^"]+"\);/\*! keep \*/\n\.next\{color:green\}', combined)

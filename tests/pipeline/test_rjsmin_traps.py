@@ -369,3 +369,13 @@ def test_divisions_and_html_near_the_misread_operators_are_still_minified(source
 def test_urls_in_strings_and_a_hashbang_are_minified(source, expected, recwarn):
     assert minify(".js", source, "ok.js") == expected
     assert not [w for w in recwarn if issubclass(w.category, MinifyWarning)]
+
+
+def test_code_after_a_line_separator_in_a_line_comment_is_never_dropped(recwarn):
+    """An outside review's find: U+2028 ends a // comment in JavaScript, not for rjsmin, which dropped
+    'var b = 2;' with the comment. In a string it is kept, and such a script is minified."""
+    source = "var a = 1; // note\u2028var b = 2;\nvar  c = 3;\n"
+    with pytest.warns(MinifyWarning, match=r"s\.js is not minified: rjsmin takes the code after a U\+2028"):
+        assert minify(".js", source, "s.js") == source
+    assert minify(".js", "var s = 'a\u2028b';  var  c = 1;\n", "t.js") == "var s='a\u2028b';var c=1;"
+    assert not [w for w in recwarn if "t.js" in str(w.message)]

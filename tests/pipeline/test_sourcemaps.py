@@ -428,3 +428,31 @@ def test_many_template_literals_holding_comments_are_lexed_once(monkeypatch):
     monkeypatch.setattr(sourcemaps, "_literals_across_lines", lambda *args: calls.append(args) or original(*args))
     assert sourcemaps.find_script_map_comment(hostile) is None
     assert len(calls) == 1
+
+
+@pytest.mark.parametrize(
+    "confusing",
+    [
+        "var i = 0, n = 2;\nvar label = `${i++ / n}/${n}`;\n",  # a division the lexer reads as a regex
+        "if (s) /`/.test(s);\n",  # a regular expression it reads as a division
+        "export default /`/;\n",
+    ],
+)
+def test_a_lexer_misread_leaves_the_last_candidate_standing(confusing):
+    """An outside review's finds: a misread '/' turned the lexer's literals and code around, and the
+    real comment was passed over for a line inside a template literal (whose text was then changed)."""
+    from django_static_pipe import sourcemaps
+
+    with_fake = confusing + "var gen = `\n//# sourceMappingURL=inner.map\n`;\n//# sourceMappingURL=a.js.map\nrun();\n"
+    without = confusing + "//# sourceMappingURL=a.js.map\nrun();\n"
+    assert sourcemaps.find_script_map_comment(with_fake).url == "a.js.map"
+    assert sourcemaps.find_script_map_comment(without).url == "a.js.map"
+
+
+def test_a_script_passed_on_byte_for_byte_is_lexed_as_the_utf8_it_is(site):
+    """U+2028 ends a // comment; read one character per byte it did not, and the template literals
+    after it were taken for code and code for them (the line in t for the comment, rewritten)."""
+    source = "// a\u2028var t = `\n//# sourceMappingURL=inner.map\n`;\n// b\u2028var u = `\n`;\nf(t, u);\n"
+    site.write("/js/gen.js", source)
+    url = site.render('{% staticfile "/js/gen.js" %}')
+    assert site.output(url).read_bytes() == source.encode()
