@@ -89,12 +89,24 @@ class Lexer:
         if previous is None:
             return True
         if previous.kind == "punct":
+            if previous.text in "+-" and self._ends_an_update(previous):
+                return False  # i++ / 2: a division (a regular expression cannot be incremented)
             return previous.text in REGEX_AFTER_PUNCTUATION or previous.text == "}"
         if previous.kind == "template":  # right after "${" an expression starts
             return previous.text.endswith("${")
         if previous.kind == "word":
             return previous.text in _REGEX_AFTER_WORDS and not self._is_property_name(previous)
         return False
+
+    def _ends_an_update(self, token: Token) -> bool:
+        """Whether the ``+`` or ``-`` ``token`` ends a ``++`` or ``--``: the run of that character
+        ending at it is even (JavaScript reads ``a+++/x/`` as ``a++ + /x/``). Each run is walked for
+        the one token after it only, so a text of runs stays linear."""
+        text, char = self.text, token.text
+        start = token.start
+        while start > 0 and text[start - 1] == char:
+            start -= 1
+        return (token.start + 1 - start) % 2 == 0
 
     def _is_property_name(self, token: Token) -> bool:
         """True when ``token`` follows a ``.`` (``a.in``, ``a?.delete``): a property, never a keyword."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from devservers import corpus
-from django_static_pipe import css, jsrefs
+from django_static_pipe import css, js_lexer, jsrefs
 
 
 @pytest.mark.parametrize(
@@ -117,3 +117,12 @@ def test_the_guards_give_the_same_answer_over_bytes(source, minified):
     from django_static_pipe.minify_guards import js_trap, js_trap_bytes
 
     assert js_trap_bytes(source.encode(), minified.encode()) == js_trap(source, minified)
+
+
+def test_a_division_after_an_increment_is_no_regular_expression():
+    """'i++ / 2' divides (a regular expression cannot be incremented); read as one, the lexer hid the
+    import after it. An odd run of '+' ends in a binary plus, after which one can start."""
+    text = "x = i++ / 2; import('./m.js'); y = 1 / 2;\nz = a+++/re/.source; w = c-- /2/ 1;\n"
+    assert [spec.value for spec in jsrefs.local_specifiers(text)] == ["./m.js"]
+    kinds = [token.kind for token in js_lexer.Lexer("a+++/re/.source")]
+    assert kinds == ["word", "punct", "punct", "punct", "regex", "punct", "word"]
