@@ -51,6 +51,8 @@ _CODE_RUN_END = re.compile(r"[\"'`/]")
 _PLAIN_RUN_END = re.compile(r"[\"'`/{}]")
 _KEYWORD = re.compile(r"import|export")
 _SKIM_AT_LEAST = 4  # shorter runs are lexed one token at a time
+# "#!" at the very start of a script (a CLI also run by node) comments out its first line.
+_HASHBANG = re.compile(r"(?:#![^\n\r\u2028\u2029]*)?")
 
 
 @dataclass
@@ -64,11 +66,11 @@ class Token:
 
 
 class Lexer:
-    """Tokens of a script, with comments and whitespace skipped."""
+    """Tokens of a script, with comments and whitespace skipped (a hashbang line is a comment)."""
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.position = 0
+        self.position = _HASHBANG.match(text).end()  # type: ignore[union-attr]
         self.previous: Token | None = None
         self.braces: list[str] = []  # "{" for a block or object, "${" for a template substitution
         self.substitutions = 0  # how many "${" are in self.braces

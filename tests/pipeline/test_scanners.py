@@ -126,3 +126,12 @@ def test_a_division_after_an_increment_is_no_regular_expression():
     assert [spec.value for spec in jsrefs.local_specifiers(text)] == ["./m.js"]
     kinds = [token.kind for token in js_lexer.Lexer("a+++/re/.source")]
     assert kinds == ["word", "punct", "punct", "punct", "regex", "punct", "word"]
+
+
+def test_a_hashbang_line_is_a_comment_to_the_lexer():
+    """A CLI's '#!' line (node runs it) is passed over: read as code, its '/' and backtick hid the
+    import after it."""
+    text = "#!/usr/bin/env node --title=`x`\nimport('./cli-main.js');\n"
+    assert [spec.value for spec in jsrefs.local_specifiers(text)] == ["./cli-main.js"]
+    assert next(token.text for token in js_lexer.Lexer("#!/a/b\n/re/.test(s)")) == "/re/"
+    assert [token.text for token in js_lexer.Lexer("x = 1 #!/a/\n")][:3] == ["x", "=", "1"]
