@@ -130,7 +130,7 @@ def script_with_published_map(source: Source, nested: NestedBuilder) -> Product:
     data, own = read_source(source)
     fingerprints = [own]
     text = data.decode("latin-1")  # byte for byte: nothing but the comment's URL changes
-    comment = sourcemaps.find_script_map_comment_in_bytes(data)
+    comment = sourcemaps.find_script_map_comment_in_bytes(data, text)
     if comment is not None:
         text = published_map_comment(text, comment, source.name, nested, fingerprints)
     return Product(data=charsets.encode(text, raw=True), fingerprints=fingerprints)

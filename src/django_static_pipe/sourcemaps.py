@@ -89,20 +89,21 @@ def find_script_map_comment(text: str) -> MapComment | None:
     lexer.skim = True  # only strings and templates are wanted, and skimming yields every one of them
     spans = _literals_across_lines(lexer, comment.start)
     starts = [start for start, _end in spans]
-    while comment is not None:
-        index = bisect.bisect_right(starts, comment.start) - 1
-        if index >= 0 and spans[index][1] > comment.start:  # in a literal, as the lexer reads it
-            comment = find_map_comment(text, comment.start)
-            continue
-        break
+
+    def in_a_literal(at: int) -> bool:
+        index = bisect.bisect_right(starts, at) - 1
+        return index >= 0 and spans[index][1] > at
+
+    while comment is not None and in_a_literal(comment.start):
+        comment = find_map_comment(text, comment.start)
     return comment if _read_to_a_clean_end(lexer) else last
 
 
-def find_script_map_comment_in_bytes(data: bytes) -> MapComment | None:
-    """:func:`find_script_map_comment` over a script's bytes, in their Latin-1 view (one character per
-    byte: positions and URL as a file passed on byte for byte is read). The lexer reads the UTF-8 the
-    bytes are, so that a line end past ASCII (U+2028) ends a ``//`` comment for it as for browsers."""
-    view = data.decode("latin-1")
+def find_script_map_comment_in_bytes(data: bytes, view: str) -> MapComment | None:
+    """:func:`find_script_map_comment` over a script's bytes, in ``view``, their Latin-1 decoding (one
+    character per byte: positions and URL as a file passed on byte for byte is read). The lexer reads
+    the UTF-8 the bytes are, so that a line end past ASCII (U+2028) ends a ``//`` comment for it as
+    for browsers."""
     if data.isascii():
         return find_script_map_comment(view)
     try:

@@ -456,3 +456,16 @@ def test_a_script_passed_on_byte_for_byte_is_lexed_as_the_utf8_it_is(site):
     site.write("/js/gen.js", source)
     url = site.render('{% staticfile "/js/gen.js" %}')
     assert site.output(url).read_bytes() == source.encode()
+
+
+def test_hostile_bytes_around_map_comments_are_kept_byte_for_byte(site):
+    """Not UTF-8 (\\xff), NUL, CRLF and quotes or angle brackets in a fake comment's URL: the file is
+    passed on as its bytes, but for the real comment's URL, which names the published map."""
+    source = (
+        b"var s = '\xff\x00';\r\nvar t = `\r\n//# sourceMappingURL=\"><script>x.map\r\n`;\r\n"
+        b"//# sourceMappingURL=app.js.map\r\nrun(s, t);\r\n"
+    )
+    site.write("/js/app.js", source)
+    site.write("/js/app.js.map", json.dumps(APP_MAP))
+    url = site.render('{% staticfile "/js/app.js" %}')
+    assert site.output(url).read_bytes() == source.replace(b"=app.js.map", f"=/js/app.js.{T0}.map".encode())
