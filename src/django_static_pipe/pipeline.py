@@ -38,7 +38,7 @@ from .conf import pipe_settings
 from .css import forget_references
 from .exceptions import BundleError
 from .manifest import Manifest, get_manifest
-from .produce import forget_paths, notfound, output_intact, produce, produce_link
+from .produce import forget_paths, notfound, output_intact, produce
 from .proxy import call_proxy
 from .sources import locate, remembering, resolve, staticfiles_name
 
@@ -237,7 +237,7 @@ def _build_locked(
             return Outcome(done, new=False, changed=False, checked=True)
         _nesting.depth += 1
         try:
-            produced = produce_link(key, names[0]) if linked else produce(key, names, slim, _nested)
+            produced = produce(key, names, slim, _nested)
         finally:
             _nesting.depth -= 1
         built = produced.built

@@ -23,6 +23,7 @@ from .assemble import (
     Product,
     assemble,
     fingerprint,
+    passes_through,
     strict_mode_runs,
 )
 from .built import Built, integrity_of, local_url_for, make_key, original_url
@@ -160,6 +161,8 @@ def produce(key: str, names: Sequence[str], slim: bool, nested: NestedBuilder) -
     """Build the output of ``names`` from the sources (the caller holds the build lock)."""
     global outputs_produced
     outputs_produced += 1
+    if passes_through(names, slim):
+        return _produce_link(key, normalize(names[0]))
     normalized = [normalize(name) for name in names]
     if len(normalized) == 1 and resolve(normalized[0]) is None:
         return Produced(notfound(key, normalized[0]), new=False, members=[])
@@ -214,14 +217,10 @@ def produce(key: str, names: Sequence[str], slim: bool, nested: NestedBuilder) -
     return Produced(built, new=new, members=[])
 
 
-def produce_link(key: str, name: str) -> Produced:
-    """What :func:`produce` makes of a name that passes through as it is (see
-    :func:`assemble.passes_through`: an image, a font), made without what cannot apply to one
-    (members, minifying, references, cycles): a link named by its source's mtime. A cold page makes
-    one for every image its CSS names."""
-    global outputs_produced
-    outputs_produced += 1
-    name = normalize(name)
+def _produce_link(key: str, name: str) -> Produced:
+    """An image or a font as it is (see :func:`assemble.passes_through`): a link named by its
+    source's mtime. What cannot apply to one (members, minifying, references, cycles) is left out: a
+    cold page makes one for every image its CSS names."""
     source = resolve(name)
     if source is None:
         return Produced(notfound(key, name), new=False, members=[])
